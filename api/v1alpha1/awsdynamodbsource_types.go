@@ -1,0 +1,286 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// EventType is the CloudEvents type of every event the source emits.
+const EventType = "com.amazon.dynamodb.stream_record"
+
+// Starting positions: where a source reads a shard that has no checkpoint.
+const (
+	StartingPositionLatest      = "LATEST"
+	StartingPositionTrimHorizon = "TRIM_HORIZON"
+	StartingPositionAtTimestamp = "AT_TIMESTAMP"
+)
+
+// Checkpoint stores.
+const (
+	CheckpointStoreFile       = "file"
+	CheckpointStoreKubernetes = "kubernetes"
+	CheckpointStoreMemory     = "memory"
+)
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:categories=all;knative;eventing;sources
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Sink",type=string,JSONPath=`.status.sinkUri`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// AWSDynamoDBSource reads every item-level change of a DynamoDB table from its
+// DynamoDB Stream and delivers each one as a CloudEvent to a sink.
+type AWSDynamoDBSource struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   AWSDynamoDBSourceSpec   `json:"spec,omitempty"`
+	Status AWSDynamoDBSourceStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// AWSDynamoDBSourceList is a list of AWSDynamoDBSource.
+type AWSDynamoDBSourceList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []AWSDynamoDBSource `json:"items"`
+}
+
+// AWSDynamoDBSourceSpec is the desired state of a source. Each field's dotted
+// JSON path is also the name of its command-line flag.
+type AWSDynamoDBSourceSpec struct {
+	// ARN of the DynamoDB table whose stream is read,
+	// arn:aws:dynamodb:{region}:{account}:table/{name}.
+	// +kubebuilder:validation:Pattern=`^arn:aws(-cn|-us-gov|-iso|-iso-b)?:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[a-zA-Z0-9_.-]{3,255}$`
+	ARN string `json:"arn"`
+
+	// Auth is how the source authenticates to AWS. When empty, the AWS SDK's
+	// default credential chain is used (IRSA, EKS Pod Identity, profiles,
+	// instance metadata).
+	// +optional
+	Auth AWSAuth `json:"auth,omitempty"`
+
+	// Sink is where events are delivered. On the command line, no sink means
+	// events are printed on the terminal.
+	// +optional
+	Sink Destination `json:"sink,omitempty"`
+
+	// CloudEventOverrides adds extension attributes to every event.
+	// +optional
+	CloudEventOverrides *CloudEventOverrides `json:"ceOverrides,omitempty"`
+
+	// AdapterOverrides customises the adapter's Deployment (Kubernetes only).
+	// +optional
+	AdapterOverrides *AdapterOverrides `json:"adapterOverrides,omitempty"`
+
+	// Endpoint overrides the DynamoDB Streams endpoint (DynamoDB Local,
+	// LocalStack, VPC endpoints). Extension to TriggerMesh's API.
+	// +optional
+	Endpoint *Endpoint `json:"endpoint,omitempty"`
+
+	// StartingPosition is where a shard without a checkpoint is read from on
+	// the first start: LATEST (default), TRIM_HORIZON (the oldest record kept,
+	// up to 24 hours) or AT_TIMESTAMP (the first record at or after
+	// startingTimestamp). Once a checkpoint exists it is not used again.
+	// Extension to TriggerMesh's API.
+	// +kubebuilder:validation:Enum=LATEST;TRIM_HORIZON;AT_TIMESTAMP
+	// +optional
+	StartingPosition string `json:"startingPosition,omitempty"`
+
+	// StartingTimestamp is the RFC 3339 time used with AT_TIMESTAMP.
+	// +optional
+	StartingTimestamp *metav1.Time `json:"startingTimestamp,omitempty"`
+
+	// Delivery tunes how events are sent to the sink.
+	// +optional
+	Delivery *DeliverySpec `json:"delivery,omitempty"`
+
+	// Polling tunes how the stream is read.
+	// +optional
+	Polling *PollingSpec `json:"polling,omitempty"`
+
+	// Checkpoint selects where read progress is kept.
+	// +optional
+	Checkpoint *CheckpointSpec `json:"checkpoint,omitempty"`
+}
+
+// AWSAuth holds the ways a source can authenticate to AWS.
+type AWSAuth struct {
+	// Credentials are static AWS security credentials.
+	// +optional
+	Credentials *AWSSecurityCredentials `json:"credentials,omitempty"`
+
+	// IAM configures IAM roles for service accounts on EKS.
+	// +optional
+	IAM *AWSIAM `json:"iam,omitempty"`
+
+	// EksIAMRole is the deprecated form of iam.roleArn.
+	// +optional
+	EksIAMRole string `json:"iamRole,omitempty"`
+}
+
+// AWSSecurityCredentials is a set of AWS security credentials.
+type AWSSecurityCredentials struct {
+	// +optional
+	AccessKeyID ValueFromField `json:"accessKeyID,omitempty"`
+	// +optional
+	SecretAccessKey ValueFromField `json:"secretAccessKey,omitempty"`
+	// +optional
+	SessionToken ValueFromField `json:"sessionToken,omitempty"`
+	// AssumeIAMRole is the ARN of a role assumed through STS with the
+	// credentials above (or the default chain).
+	// +optional
+	AssumeIAMRole string `json:"assumeIamRole,omitempty"`
+}
+
+// AWSIAM configures IAM roles for service accounts.
+type AWSIAM struct {
+	// RoleArn is put on the adapter's ServiceAccount as the
+	// eks.amazonaws.com/role-arn annotation.
+	// +optional
+	RoleArn string `json:"roleArn,omitempty"`
+	// ServiceAccount names the adapter's ServiceAccount. A managed one with
+	// that name is shared by the sources that name it.
+	// +optional
+	ServiceAccount string `json:"serviceAccount,omitempty"`
+}
+
+// ValueFromField is a value given literally or read from a Secret.
+type ValueFromField struct {
+	// +optional
+	Value string `json:"value,omitempty"`
+	// +optional
+	ValueFromSecret *corev1.SecretKeySelector `json:"valueFromSecret,omitempty"`
+}
+
+// IsSet reports whether a value or a secret reference is given.
+func (v ValueFromField) IsSet() bool { return v.Value != "" || v.ValueFromSecret != nil }
+
+// Destination is an event sink: an Addressable object or a URI.
+type Destination struct {
+	// +optional
+	Ref *KReference `json:"ref,omitempty"`
+	// +optional
+	URI string `json:"uri,omitempty"`
+	// CACerts is a PEM bundle trusted, in addition to the system roots, for
+	// TLS to the sink.
+	// +optional
+	CACerts *string `json:"CACerts,omitempty"`
+}
+
+// KReference points at an Addressable object (Knative's duck type).
+type KReference struct {
+	Kind string `json:"kind"`
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	// +optional
+	APIVersion string `json:"apiVersion,omitempty"`
+}
+
+// CloudEventOverrides are attributes added to every event.
+type CloudEventOverrides struct {
+	// +optional
+	Extensions map[string]string `json:"extensions,omitempty"`
+}
+
+// AdapterOverrides customises the adapter's Deployment.
+type AdapterOverrides struct {
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+	// +optional
+	Env []corev1.EnvVar `json:"env,omitempty"`
+	// +optional
+	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+	// +optional
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	// +optional
+	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+	// Public is accepted for compatibility with TriggerMesh and ignored: the
+	// adapter serves no events.
+	// +optional
+	Public *bool `json:"public,omitempty"`
+}
+
+// Endpoint overrides an AWS endpoint.
+type Endpoint struct {
+	// +optional
+	URL string `json:"url,omitempty"`
+}
+
+// DeliverySpec tunes delivery to the sink.
+type DeliverySpec struct {
+	// Parallelism is how many records of one shard are sent at once. Records
+	// of the same item are always sent one after another, in stream order.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	// +optional
+	Parallelism *int32 `json:"parallelism,omitempty"`
+
+	// Timeout bounds one HTTP request to the sink.
+	// +optional
+	Timeout *metav1.Duration `json:"timeout,omitempty"`
+
+	// Retries bounds how many times a retryable failure (network errors, 404,
+	// 409, 429, 5xx) is retried before the event is dropped. 0 means retry
+	// until it succeeds, so nothing is lost while the sink is down.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	Retries *int32 `json:"retries,omitempty"`
+}
+
+// PollingSpec tunes reading the stream.
+type PollingSpec struct {
+	// IdleInterval is the pause after a GetRecords call that returned no
+	// records. While records flow, the next call is made at once.
+	// +optional
+	IdleInterval *metav1.Duration `json:"idleInterval,omitempty"`
+
+	// DiscoveryInterval is how often shards and streams are listed.
+	// +optional
+	DiscoveryInterval *metav1.Duration `json:"discoveryInterval,omitempty"`
+}
+
+// CheckpointSpec selects where read progress is kept.
+type CheckpointSpec struct {
+	// Store is file (an embedded database on local disk, the command-line
+	// default), kubernetes (a ConfigMap beside the source, the default on
+	// Kubernetes) or memory (nothing kept across restarts).
+	// +kubebuilder:validation:Enum=file;kubernetes;memory
+	// +optional
+	Store string `json:"store,omitempty"`
+
+	// Dir is the folder of the file store. Default:
+	// $XDG_STATE_HOME/dynamodb-source, else ~/.local/state/dynamodb-source.
+	// +optional
+	Dir string `json:"dir,omitempty"`
+}
+
+// AWSDynamoDBSourceStatus is the observed state of a source.
+type AWSDynamoDBSourceStatus struct {
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// SinkURI is the resolved address of the sink.
+	// +optional
+	SinkURI string `json:"sinkUri,omitempty"`
+	// CloudEventAttributes are the attributes of the events the source emits.
+	// +optional
+	CloudEventAttributes []CloudEventAttributes `json:"ceAttributes,omitempty"`
+}
+
+// CloudEventAttributes describes events a source emits.
+type CloudEventAttributes struct {
+	Type   string `json:"type,omitempty"`
+	Source string `json:"source,omitempty"`
+}

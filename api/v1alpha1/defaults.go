@@ -1,0 +1,68 @@
+package v1alpha1
+
+import "time"
+
+// Defaults applied when a field is not set.
+const (
+	DefaultStartingPosition  = StartingPositionLatest
+	DefaultParallelism       = 16
+	DefaultDeliveryTimeout   = 30 * time.Second
+	DefaultIdleInterval      = 250 * time.Millisecond
+	DefaultDiscoveryInterval = 10 * time.Second
+)
+
+// GetStartingPosition returns the starting position, defaulted.
+func (s *AWSDynamoDBSourceSpec) GetStartingPosition() string {
+	if s.StartingPosition == "" {
+		return DefaultStartingPosition
+	}
+	return s.StartingPosition
+}
+
+// GetParallelism returns delivery.parallelism, defaulted.
+func (s *AWSDynamoDBSourceSpec) GetParallelism() int {
+	if s.Delivery == nil || s.Delivery.Parallelism == nil {
+		return DefaultParallelism
+	}
+	return int(*s.Delivery.Parallelism)
+}
+
+// GetDeliveryTimeout returns delivery.timeout, defaulted.
+func (s *AWSDynamoDBSourceSpec) GetDeliveryTimeout() time.Duration {
+	if s.Delivery == nil || s.Delivery.Timeout == nil {
+		return DefaultDeliveryTimeout
+	}
+	return s.Delivery.Timeout.Duration
+}
+
+// GetRetries returns delivery.retries; 0 means no limit.
+func (s *AWSDynamoDBSourceSpec) GetRetries() int {
+	if s.Delivery == nil || s.Delivery.Retries == nil {
+		return 0
+	}
+	return int(*s.Delivery.Retries)
+}
+
+// GetIdleInterval returns polling.idleInterval, defaulted.
+func (s *AWSDynamoDBSourceSpec) GetIdleInterval() time.Duration {
+	if s.Polling == nil || s.Polling.IdleInterval == nil {
+		return DefaultIdleInterval
+	}
+	return s.Polling.IdleInterval.Duration
+}
+
+// GetDiscoveryInterval returns polling.discoveryInterval, defaulted.
+func (s *AWSDynamoDBSourceSpec) GetDiscoveryInterval() time.Duration {
+	if s.Polling == nil || s.Polling.DiscoveryInterval == nil {
+		return DefaultDiscoveryInterval
+	}
+	return s.Polling.DiscoveryInterval.Duration
+}
+
+// GetCheckpointStore returns checkpoint.store, or def when unset.
+func (s *AWSDynamoDBSourceSpec) GetCheckpointStore(def string) string {
+	if s.Checkpoint == nil || s.Checkpoint.Store == "" {
+		return def
+	}
+	return s.Checkpoint.Store
+}

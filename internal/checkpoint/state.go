@@ -1,0 +1,64 @@
+package checkpoint
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps the progress of one source. Implementations are safe for use by
+// one goroutine at a time; the source serialises its saves.
+type Store interface {
+	// Load returns the saved state, or an empty State when there is none.
+	Load(ctx context.Context) (State, error)
+	// Save replaces the saved state.
+	Save(ctx context.Context, s State) error
+	// Close releases the store. It is idempotent.
+	Close() error
+}
+
+// State is the progress of one source over the streams of its table.
+type State struct {
+	// Streams is keyed by stream ARN.
+	Streams map[string]*Stream `json:"streams,omitempty"`
+}
+
+// Stream is the progress over one stream.
+type Stream struct {
+	// ReadFrom is the earliest creation time of the records wanted from this
+	// stream: when a shard with no checkpoint is read from its trim horizon,
+	// older records are skipped. It is set once, when the source first sees
+	// the stream: a little before that moment for a LATEST start (so a crash
+	// before the first acknowledgement loses nothing), the starting timestamp
+	// for AT_TIMESTAMP, and zero (everything) for TRIM_HORIZON and for a
+	// stream that replaced one the source was reading.
+	ReadFrom time.Time `json:"readFrom"`
+	// Finished is set once every shard of a disabled stream is finished.
+	Finished bool `json:"finished,omitempty"`
+	// Shards is keyed by shard ID.
+	Shards map[string]Shard `json:"shards,omitempty"`
+}
+
+// Shard is the progress over one shard.
+type Shard struct {
+	// Sequence is the sequence number of the last record acknowledged by the
+	// sink, all records before it in the shard included.
+	Sequence string `json:"seq,omitempty"`
+	// Finished is set once the shard is closed and every record in it was
+	// acknowledged.
+	Finished bool `json:"done,omitempty"`
+}
+
+// Clone returns a deep copy, so that a snapshot can be saved while the
+// source keeps changing its own.
+func (s State) Clone() State {
+	out := State{Streams: make(map[string]*Stream, len(s.Streams))}
+	for arn, st := range s.Streams {
+		c := *st
+		c.Shards = make(map[string]Shard, len(st.Shards))
+		for id, sh := range st.Shards {
+			c.Shards[id] = sh
+		}
+		out.Streams[arn] = &c
+	}
+	return out
+}

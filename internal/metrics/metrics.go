@@ -1,0 +1,73 @@
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+const namespace = "dynamodb_source"
+
+// Metrics holds every collector of a source.
+type Metrics struct {
+	EventsDelivered prometheus.Counter
+	EventsFailed    *prometheus.CounterVec // attempts that failed, by reason
+	EventsRetried   prometheus.Counter
+	EventsDropped   *prometheus.CounterVec // events given up on, by reason
+	DeliveryLatency prometheus.Histogram   // one delivery, retries included
+
+	AWSCalls       *prometheus.CounterVec // by operation
+	AWSErrors      *prometheus.CounterVec // by operation and error code
+	RecordsRead    prometheus.Counter
+	RecordsSkipped prometheus.Counter // before the starting point (AT_TIMESTAMP, LATEST recovery)
+
+	IteratorAge     *prometheus.GaugeVec // seconds, by shard
+	CheckpointLag   *prometheus.GaugeVec // records read and not yet acknowledged, by shard
+	ShardsActive    prometheus.Gauge
+	ShardsFinished  prometheus.Counter
+	TrimmedGaps     prometheus.Counter
+	CheckpointSaves *prometheus.CounterVec // by result
+}
+
+// New creates the collectors and registers them on reg.
+func New(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		EventsDelivered: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "events_delivered_total",
+			Help: "Events the sink acknowledged."}),
+		EventsFailed: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "events_failed_total",
+			Help: "Delivery attempts that failed, by reason (an HTTP status code, or network)."}, []string{"reason"}),
+		EventsRetried: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "events_retried_total",
+			Help: "Delivery attempts that were retried."}),
+		EventsDropped: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "events_dropped_total",
+			Help: "Events given up on, by reason: rejected (a status that is not retried), exhausted (retries used up), invalid (could not be built)."}, []string{"reason"}),
+		DeliveryLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: namespace, Name: "delivery_duration_seconds",
+			Help:    "Time to deliver one event, retries included.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}),
+		AWSCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "aws_calls_total",
+			Help: "DynamoDB Streams API calls, by operation."}, []string{"operation"}),
+		AWSErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "aws_errors_total",
+			Help: "DynamoDB Streams API errors, by operation and error code."}, []string{"operation", "code"}),
+		RecordsRead: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "records_read_total",
+			Help: "Stream records read."}),
+		RecordsSkipped: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "records_skipped_total",
+			Help: "Stream records skipped because they precede the starting point."}),
+		IteratorAge: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: namespace, Name: "iterator_age_seconds",
+			Help: "Now minus the creation time of the last acknowledged record, by shard."}, []string{"shard"}),
+		CheckpointLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: namespace, Name: "checkpoint_lag_records",
+			Help: "Records read from a shard and not yet acknowledged, by shard."}, []string{"shard"}),
+		ShardsActive: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "shards_active",
+			Help: "Shards being read."}),
+		ShardsFinished: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "shards_finished_total",
+			Help: "Closed shards read to their end, every record acknowledged."}),
+		TrimmedGaps: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "trimmed_gaps_total",
+			Help: "Times a checkpoint pointed at records the stream had already trimmed (records were lost before the source could read them)."}),
+		CheckpointSaves: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "checkpoint_saves_total",
+			Help: "Checkpoint saves, by result (ok, error)."}, []string{"result"}),
+	}
+	reg.MustRegister(m.EventsDelivered, m.EventsFailed, m.EventsRetried, m.EventsDropped, m.DeliveryLatency,
+		m.AWSCalls, m.AWSErrors, m.RecordsRead, m.RecordsSkipped, m.IteratorAge, m.CheckpointLag,
+		m.ShardsActive, m.ShardsFinished, m.TrimmedGaps, m.CheckpointSaves)
+	return m
+}
+
+// NewUnregistered returns collectors registered nowhere, for tests and
+// tools that do not serve metrics.
+func NewUnregistered() *Metrics { return New(prometheus.NewRegistry()) }

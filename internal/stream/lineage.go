@@ -1,0 +1,43 @@
+package stream
+
+import "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+// Runnable returns, in the order given, the shards that may be read now.
+//
+// A shard may be read when it is not finished, is not being read already,
+// and its parent is finished or no longer listed. Holding a child back until
+// its parent is finished is what keeps each item's changes in order across a
+// shard split or rollover: an item's earlier changes are in the parent. A
+// parent that is no longer listed expired with the stream's 24-hour
+// retention, so there is nothing left in it to wait for.
+func Runnable(shards []types.Shard, finished, running func(id string) bool) []types.Shard {
+	listed := make(map[string]bool, len(shards))
+	for _, s := range shards {
+		listed[deref(s.ShardId)] = true
+	}
+	var out []types.Shard
+	for _, s := range shards {
+		id := deref(s.ShardId)
+		if finished(id) || running(id) {
+			continue
+		}
+		if p := deref(s.ParentShardId); p != "" && listed[p] && !finished(p) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// closed reports whether a shard has ended: DynamoDB gives it an ending
+// sequence number once no more records will be written to it.
+func closed(s types.Shard) bool {
+	return s.SequenceNumberRange != nil && s.SequenceNumberRange.EndingSequenceNumber != nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

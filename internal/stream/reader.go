@@ -1,0 +1,261 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
+	"github.com/dynamodb-source/dynamodb-source/internal/checkpoint"
+	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
+)
+
+// Errors a caller may branch on. Their messages are meant for users.
+var (
+	// ErrNoStream means the table has no stream enabled.
+	ErrNoStream = errors.New("table has no stream")
+	// ErrTableNotFound means the table does not exist in that account and region.
+	ErrTableNotFound = errors.New("table not found")
+	// ErrAccess means AWS rejected the credentials or the permissions.
+	ErrAccess = errors.New("AWS refused access")
+)
+
+// Options tune a Reader. Zero values take the defaults.
+type Options struct {
+	StartingPosition  string
+	StartingTimestamp time.Time
+	IdleInterval      time.Duration
+	DiscoveryInterval time.Duration
+	// SaveInterval is how often changed checkpoints are saved.
+	SaveInterval time.Duration
+	// BackoffBase and BackoffMax bound the waits after throttling and errors.
+	BackoffBase, BackoffMax time.Duration
+	Logger              *slog.Logger
+	Metrics             *metrics.Metrics
+	Now                 func() time.Time
+}
+
+func (o *Options) defaults() {
+	if o.StartingPosition == "" {
+		o.StartingPosition = v1alpha1.DefaultStartingPosition
+	}
+	if o.IdleInterval <= 0 {
+		o.IdleInterval = v1alpha1.DefaultIdleInterval
+	}
+	if o.DiscoveryInterval <= 0 {
+		o.DiscoveryInterval = v1alpha1.DefaultDiscoveryInterval
+	}
+	if o.SaveInterval <= 0 {
+		o.SaveInterval = time.Second
+	}
+	if o.BackoffBase <= 0 {
+		o.BackoffBase = 100 * time.Millisecond
+	}
+	if o.BackoffMax <= 0 {
+		o.BackoffMax = 5 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.NewUnregistered()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Reader reads every stream of one table, in order, shard by shard.
+type Reader struct {
+	client  Client
+	table   v1alpha1.TableARN
+	store   checkpoint.Store
+	newProc ProcessorFactory
+	opts    Options
+	log     *slog.Logger
+	m       *metrics.Metrics
+}
+
+// NewReader returns a reader of table's streams.
+func NewReader(client Client, table v1alpha1.TableARN, store checkpoint.Store, newProc ProcessorFactory, opts Options) *Reader {
+	opts.defaults()
+	return &Reader{
+		client: client, table: table, store: store, newProc: newProc, opts: opts,
+		log: opts.Logger.With("table", table.Table), m: opts.Metrics,
+	}
+}
+
+// Run reads until ctx ends, then waits for its shard readers, saves the
+// checkpoints and returns nil. It returns an error at once, before reading
+// anything, when the table cannot be read at all (no stream, no table,
+// credentials or permissions refused), and later only when checkpoints
+// cannot be loaded.
+func (r *Reader) Run(ctx context.Context) error {
+	state, err := r.store.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("loading checkpoints: %w", err)
+	}
+	prog := newProgress(state, r.store, r.log, r.m)
+
+	listed, err := r.firstListStreams(ctx)
+	if err != nil {
+		return err
+	}
+
+	saveCtx, stopSaving := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { prog.saveLoop(saveCtx, r.opts.SaveInterval) })
+	defer func() {
+		stopSaving()
+		wg.Wait()
+		// The final save must happen even though ctx has ended.
+		if err := prog.save(context.WithoutCancel(ctx)); err != nil {
+			r.log.Error("saving checkpoints at exit failed", "error", err)
+		}
+	}()
+
+	bo := backoff{base: r.opts.BackoffBase, max: r.opts.DiscoveryInterval}
+	for ctx.Err() == nil {
+		toRead := streamsToRead(listed, prog)
+		if len(toRead) == 0 {
+			r.log.Warn("the table's stream is disabled; waiting for a stream to be enabled")
+		} else {
+			arn := toRead[0]
+			if _, known := prog.stream(arn); !known {
+				replacement := !prog.empty()
+				prog.addStream(arn, ReadFrom(r.opts.StartingPosition, r.opts.StartingTimestamp, r.opts.Now(), replacement))
+				// A LATEST start must be remembered before anything is
+				// read, so that a crash right after start recovers from
+				// the trim horizon instead of from a later LATEST.
+				if err := prog.save(ctx); err != nil {
+					r.log.Error("saving checkpoints failed", "error", err)
+				}
+				r.log.Info("reading stream", "stream", arn, "replacement", replacement)
+				r.readStream(ctx, prog, arn, !replacement)
+			} else {
+				r.readStream(ctx, prog, arn, false)
+			}
+			if ctx.Err() != nil {
+				break
+			}
+		}
+		if err := sleep(ctx, min(r.opts.DiscoveryInterval, time.Second)); err != nil {
+			break
+		}
+		for ctx.Err() == nil {
+			l, err := r.listStreams(ctx)
+			if err == nil {
+				listed = l
+				bo.reset()
+				break
+			}
+			r.log.Error("listing the table's streams failed", "error", err)
+			_ = bo.wait(ctx)
+		}
+	}
+	return nil
+}
+
+// streamsToRead returns, oldest first, the streams still to read: the ones
+// the source was reading and has not finished, then the newest one.
+func streamsToRead(listed []types.Stream, prog *progress) []string {
+	sort.Slice(listed, func(i, j int) bool { return deref(listed[i].StreamLabel) < deref(listed[j].StreamLabel) })
+	names := make(map[string]bool, len(listed))
+	for _, s := range listed {
+		names[deref(s.StreamArn)] = true
+	}
+	prog.pruneStreams(names)
+	var out []string
+	for i, s := range listed {
+		arn := deref(s.StreamArn)
+		st, known := prog.stream(arn)
+		newest := i == len(listed)-1
+		if (known && !st.Finished) || (!known && newest) {
+			out = append(out, arn)
+		}
+	}
+	return out
+}
+
+// firstListStreams lists the table's streams at start-up, turning what can
+// go wrong into errors a user can act on.
+func (r *Reader) firstListStreams(ctx context.Context) ([]types.Stream, error) {
+	bo := backoff{base: r.opts.BackoffBase, max: time.Second}
+	for attempt := 1; ; attempt++ {
+		listed, err := r.listStreams(ctx)
+		if err == nil {
+			if len(listed) == 0 {
+				return nil, fmt.Errorf("%w: table %q (region %s, account %s) has no DynamoDB stream, or does not exist: enable one with "+
+					"`aws dynamodb update-table --table-name %s --region %s --stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES`",
+					ErrNoStream, r.table.Table, r.table.Region, r.table.Account, r.table.Table, r.table.Region)
+			}
+			return listed, nil
+		}
+		switch classify(err) {
+		case kindNotFound:
+			return nil, fmt.Errorf("%w: table %q does not exist in region %s of account %s: check --arn", ErrTableNotFound, r.table.Table, r.table.Region, r.table.Account)
+		case kindAuth:
+			return nil, fmt.Errorf("%w: listing the streams of table %q: %s: check the credentials, and that they allow dynamodb:ListStreams, DescribeStream, GetShardIterator and GetRecords", ErrAccess, r.table.Table, describeAPIError(err))
+		case kindCanceled:
+			return nil, err
+		}
+		if attempt == 5 {
+			return nil, fmt.Errorf("listing the streams of table %q: %w", r.table.Table, err)
+		}
+		if err := bo.wait(ctx); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// listStreams lists every stream of the table, page by page.
+func (r *Reader) listStreams(ctx context.Context) ([]types.Stream, error) {
+	var out []types.Stream
+	in := &dynamodbstreams.ListStreamsInput{TableName: aws.String(r.table.Table)}
+	for page := 0; page < maxPages; page++ {
+		r.m.AWSCalls.WithLabelValues("ListStreams").Inc()
+		res, err := r.client.ListStreams(ctx, in)
+		if err != nil {
+			r.m.AWSErrors.WithLabelValues("ListStreams", errorCode(err)).Inc()
+			return nil, err
+		}
+		for _, s := range res.Streams {
+			// ListStreams filters by table name only; the ARN also pins
+			// the account and region.
+			if s.TableName == nil || *s.TableName == r.table.Table {
+				out = append(out, s)
+			}
+		}
+		next := deref(res.LastEvaluatedStreamArn)
+		if next == "" || next == deref(in.ExclusiveStartStreamArn) {
+			return out, nil
+		}
+		in.ExclusiveStartStreamArn = aws.String(next)
+	}
+	return out, nil
+}
+
+// maxPages caps every pagination, in case a service keeps returning a cursor.
+const maxPages = 10000
+
+// describeAPIError renders an API error without anything but its code and
+// message (no request IDs, no headers; the SDK puts no secrets in either).
+func describeAPIError(err error) string {
+	code := errorCode(err)
+	var msg string
+	if e := unwrapAPI(err); e != nil {
+		msg = e.ErrorMessage()
+	}
+	if msg == "" {
+		return code
+	}
+	return code + ": " + msg
+}

@@ -1,0 +1,180 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+)
+
+// shardReader reads one shard from its resume position to its end.
+type shardReader struct {
+	r        *Reader
+	prog     *progress
+	ref      ShardRef
+	latest   bool         // may start at LATEST (first look, LATEST, open shard)
+	disabled *atomic.Bool // the stream is disabled: an empty read means the end
+	log      *slog.Logger
+
+	lastRead string // newest record handed to the processor in this run
+}
+
+// run returns nil when the shard is read to its end and every record is
+// settled, errShardGone when the shard vanished, or ctx's error.
+func (s *shardReader) run(ctx context.Context) error {
+	m := s.r.m
+	m.ShardsActive.Inc()
+	defer m.ShardsActive.Dec()
+
+	proc := s.r.newProc(s.ref, func(seq string) { s.prog.ack(s.ref, seq) })
+	defer proc.Close()
+
+	st, _ := s.prog.stream(s.ref.StreamARN)
+	pos := Resume(ResumeInput{Checkpoint: s.prog.shard(s.ref).Sequence, Latest: s.latest, ReadFrom: st.ReadFrom})
+	s.latest = false // LATEST only for the very first iterator: a later one would skip records
+	iter, notBefore, err := s.iterator(ctx, pos)
+	if err != nil {
+		return err
+	}
+	s.log.Debug("reading shard", "position", pos.Type, "sequence", pos.Sequence)
+
+	bo := backoff{base: s.r.opts.BackoffBase, max: s.r.opts.BackoffMax}
+	for {
+		m.AWSCalls.WithLabelValues("GetRecords").Inc()
+		out, err := s.r.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String(iter)})
+		if err != nil {
+			kind := classify(err)
+			if kind == kindCanceled || ctx.Err() != nil {
+				return ctx.Err()
+			}
+			m.AWSErrors.WithLabelValues("GetRecords", errorCode(err)).Inc()
+			switch kind {
+			case kindExpired:
+				s.log.Info("shard iterator expired; acquiring a new one", "after", s.lastRead)
+				pos = Resume(ResumeInput{LastRead: s.lastRead, Checkpoint: s.prog.shard(s.ref).Sequence, ReadFrom: st.ReadFrom})
+			case kindTrimmed:
+				s.reportGap(pos)
+				pos = AfterTrim()
+				s.lastRead = ""
+			case kindNotFound:
+				return errShardGone
+			default:
+				s.log.Warn("reading records failed; backing off", "kind", kind, "error", err)
+				if err := bo.wait(ctx); err != nil {
+					return err
+				}
+				continue
+			}
+			if iter, notBefore, err = s.iterator(ctx, pos); err != nil {
+				return err
+			}
+			continue
+		}
+		bo.reset()
+
+		recs := out.Records
+		if n := len(recs); n > 0 {
+			m.RecordsRead.Add(float64(n))
+			s.lastRead = deref(recs[n-1].Dynamodb.SequenceNumber)
+			if !notBefore.IsZero() {
+				recs, notBefore = skipBefore(recs, notBefore)
+				m.RecordsSkipped.Add(float64(n - len(recs)))
+			}
+			if len(recs) > 0 {
+				if err := proc.Submit(ctx, recs); err != nil {
+					return err
+				}
+			}
+		}
+		if out.NextShardIterator == nil || (len(out.Records) == 0 && s.disabled.Load()) {
+			// The shard is closed and read to its end (or the stream is
+			// disabled, so nothing more will come): finish it once every
+			// record is settled.
+			return proc.Flush(ctx)
+		}
+		iter = *out.NextShardIterator
+		if len(out.Records) == 0 {
+			if err := sleep(ctx, s.r.opts.IdleInterval); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// iterator acquires an iterator at pos, falling back to the trim horizon
+// when pos was trimmed away, and backing off on throttling and errors.
+func (s *shardReader) iterator(ctx context.Context, pos Position) (string, time.Time, error) {
+	m := s.r.m
+	bo := backoff{base: s.r.opts.BackoffBase, max: s.r.opts.BackoffMax}
+	for {
+		in := &dynamodbstreams.GetShardIteratorInput{
+			StreamArn: aws.String(s.ref.StreamARN), ShardId: aws.String(s.ref.ShardID), ShardIteratorType: pos.Type,
+		}
+		if pos.Sequence != "" {
+			in.SequenceNumber = aws.String(pos.Sequence)
+		}
+		m.AWSCalls.WithLabelValues("GetShardIterator").Inc()
+		out, err := s.r.client.GetShardIterator(ctx, in)
+		if err == nil {
+			if out.ShardIterator == nil {
+				// DynamoDB returns no iterator for a closed shard whose
+				// records are all expired.
+				return "", time.Time{}, errShardGone
+			}
+			return *out.ShardIterator, pos.NotBefore, nil
+		}
+		kind := classify(err)
+		if kind == kindCanceled || ctx.Err() != nil {
+			return "", time.Time{}, ctx.Err()
+		}
+		m.AWSErrors.WithLabelValues("GetShardIterator", errorCode(err)).Inc()
+		switch kind {
+		case kindTrimmed:
+			s.reportGap(pos)
+			pos = AfterTrim()
+			continue
+		case kindNotFound:
+			return "", time.Time{}, errShardGone
+		case kindOther:
+			var api interface{ ErrorCode() string }
+			if errors.As(err, &api) && api.ErrorCode() == "ValidationException" && pos.Type == types.ShardIteratorTypeAfterSequenceNumber {
+				// A sequence number the shard does not know (a damaged or
+				// foreign checkpoint) must not stall the shard forever:
+				// reading it again from its start duplicates, loses nothing.
+				s.log.Error("the shard rejected the saved sequence number; reading the shard from its oldest record",
+					"sequence", pos.Sequence, "error", err)
+				st, _ := s.prog.stream(s.ref.StreamARN)
+				pos = Position{Type: types.ShardIteratorTypeTrimHorizon, NotBefore: st.ReadFrom}
+				continue
+			}
+		}
+		s.log.Warn("getting a shard iterator failed; backing off", "kind", kind, "error", err)
+		if err := bo.wait(ctx); err != nil {
+			return "", time.Time{}, err
+		}
+	}
+}
+
+// reportGap reports, loudly, that records were trimmed before they were read.
+func (s *shardReader) reportGap(pos Position) {
+	s.r.m.TrimmedGaps.Inc()
+	s.log.Error("records were trimmed from the stream before they could be read; continuing at the oldest record left",
+		"after_sequence", pos.Sequence, "position", pos.Type)
+}
+
+// skipBefore drops the records created before t, up to the first one that
+// is not, and returns the zero time once such a record is found so that
+// later records are never dropped for an out-of-order timestamp.
+func skipBefore(recs []types.Record, t time.Time) ([]types.Record, time.Time) {
+	for i, rec := range recs {
+		if c := rec.Dynamodb.ApproximateCreationDateTime; c == nil || !c.Before(t) {
+			return recs[i:], time.Time{}
+		}
+	}
+	return nil, t
+}
