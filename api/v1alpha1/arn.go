@@ -22,7 +22,7 @@ func (a TableARN) String() string {
 var (
 	tableNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
 	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	regionRE    = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 )
 
 const tableARNFormat = "arn:aws:dynamodb:<region>:<account-id>:table/<table-name>"

@@ -38,9 +38,11 @@ type Options struct {
 	SaveInterval time.Duration
 	// BackoffBase and BackoffMax bound the waits after throttling and errors.
 	BackoffBase, BackoffMax time.Duration
-	Logger              *slog.Logger
-	Metrics             *metrics.Metrics
-	Now                 func() time.Time
+	// Ready, when set, is called once the table's stream is found.
+	Ready   func()
+	Logger  *slog.Logger
+	Metrics *metrics.Metrics
+	Now     func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -108,6 +110,9 @@ func (r *Reader) Run(ctx context.Context) error {
 	listed, err := r.firstListStreams(ctx)
 	if err != nil {
 		return err
+	}
+	if r.opts.Ready != nil {
+		r.opts.Ready()
 	}
 
 	saveCtx, stopSaving := context.WithCancel(context.WithoutCancel(ctx))

@@ -41,7 +41,7 @@ func (s *shardReader) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.log.Debug("reading shard", "position", pos.Type, "sequence", pos.Sequence)
+	s.log.Info("reading shard", "position", pos.Type, "after_sequence", pos.Sequence)
 
 	bo := backoff{base: s.r.opts.BackoffBase, max: s.r.opts.BackoffMax}
 	for {

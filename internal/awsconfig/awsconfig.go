@@ -1,0 +1,88 @@
+package awsconfig
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
+)
+
+// Credentials are resolved static credentials (secrets already read).
+type Credentials struct {
+	AccessKeyID, SecretAccessKey, SessionToken string
+}
+
+// Settings is what the AWS configuration is built from.
+type Settings struct {
+	Table       v1alpha1.TableARN
+	Credentials Credentials // empty: the SDK's default chain
+	AssumeRole  string
+	EndpointURL string
+	// SessionName names assumed-role sessions in CloudTrail.
+	SessionName string
+}
+
+// Load builds the SDK configuration.
+func Load(ctx context.Context, s Settings) (aws.Config, error) {
+	opts := []func(*config.LoadOptions) error{
+		config.WithRegion(s.Table.Region),
+		// Retries are the reader's business: it classifies errors, backs
+		// off per shard and counts every failure in its metrics.
+		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
+		// A BuildableClient, so that the SDK can still apply AWS_CA_BUNDLE.
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(tuneTransport)),
+	}
+	if c := s.Credentials; c.AccessKeyID != "" {
+		opts = append(opts, config.WithCredentialsProvider(
+			credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if s.AssumeRole != "" {
+		name := s.SessionName
+		if name == "" {
+			name = "dynamodb-source"
+		}
+		// STS calls keep the SDK's standard retries: they are rare and
+		// not ours to count.
+		stsCfg := cfg.Copy()
+		stsCfg.Retryer = nil
+		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(stsCfg), s.AssumeRole, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = name
+		})
+		cfg.Credentials = aws.NewCredentialsCache(provider)
+	}
+	return cfg, nil
+}
+
+// NewStreamsClient returns a DynamoDB Streams client for cfg, pointed at
+// endpointURL when given (AWS_ENDPOINT_URL_DYNAMODB_STREAMS and
+// AWS_ENDPOINT_URL are honoured by the SDK itself).
+func NewStreamsClient(cfg aws.Config, endpointURL string) *dynamodbstreams.Client {
+	return dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) {
+		if endpointURL != "" {
+			o.BaseEndpoint = aws.String(endpointURL)
+		}
+	})
+}
+
+// tuneTransport suits one long-lived host with a few calls per shard per
+// second: keep connections, bound every phase of a call.
+func tuneTransport(t *http.Transport) {
+	t.MaxIdleConns = 100
+	t.MaxIdleConnsPerHost = 100
+	t.IdleConnTimeout = 90 * time.Second
+	t.ResponseHeaderTimeout = 30 * time.Second
+}

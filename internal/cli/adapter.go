@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
+	"github.com/dynamodb-source/dynamodb-source/internal/adapterenv"
+	"github.com/dynamodb-source/dynamodb-source/internal/checkpoint"
+	"github.com/dynamodb-source/dynamodb-source/internal/source"
+)
+
+func newAdapterCommand(s Streams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "adapter",
+		Short: "Run a source from the adapter environment (what the Kubernetes Deployment runs)",
+		Long: `Run a source configured only by environment variables, as TriggerMesh's
+adapter was: ARN, K_SINK, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+AWS_SESSION_TOKEN, AWS_ASSUME_ROLE_ARN, NAMESPACE, NAME, K_CE_OVERRIDES,
+K_CA_CERTS, and this project's extensions, each named after its spec field's
+dotted path in upper snake case (startingPosition is STARTING_POSITION,
+delivery.parallelism is DELIVERY_PARALLELISM). METRICS_PORT serves /metrics,
+/healthz and /readyz; LOG_LEVEL sets the log level. Logs are JSON on stdout.
+
+With CHECKPOINT_STORE=kubernetes (what the controller sets) progress is kept
+in a ConfigMap named after NAME in NAMESPACE.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			level := "info"
+			if v, ok := s.LookupEnv("LOG_LEVEL"); ok && v != "" {
+				level = v
+			}
+			lvl, err := parseLevel(level)
+			if err != nil {
+				return err
+			}
+			log := jsonLogger(s.Out, lvl)
+
+			c, err := adapterenv.ToConfig(s.LookupEnv)
+			if err != nil {
+				return &UsageError{Err: fmt.Errorf("reading the adapter environment: %w", err)}
+			}
+			if err := c.Spec.Validate(); err != nil {
+				return &UsageError{Err: err}
+			}
+			if c.Spec.Sink.URI == "" {
+				return &UsageError{Err: errors.New("K_SINK is not set: give the URL of the event sink")}
+			}
+			cfg := source.Config{Spec: c.Spec, SinkURI: c.Spec.Sink.URI, SessionName: sessionName(c)}
+			if c.Spec.GetCheckpointStore(v1alpha1.CheckpointStoreFile) == v1alpha1.CheckpointStoreKubernetes {
+				store, err := kubernetesStore(c)
+				if err != nil {
+					return err
+				}
+				cfg.Store = store
+			}
+			log.Info("starting adapter", "arn", c.Spec.ARN, "namespace", c.Namespace, "name", c.Name)
+			return runWithServer(cmd.Context(), cfg, int(c.MetricsPort), log)
+		},
+	}
+}
+
+func kubernetesStore(c adapterenv.Config) (checkpoint.Store, error) {
+	if c.Namespace == "" || c.Name == "" {
+		return nil, &UsageError{Err: errors.New("CHECKPOINT_STORE=kubernetes needs NAMESPACE and NAME")}
+	}
+	// In a pod: the service account; elsewhere: KUBECONFIG or ~/.kube/config.
+	restCfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+		clientcmd.NewDefaultClientConfigLoadingRules(), nil).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("finding the Kubernetes API for checkpoints: %w", err)
+	}
+	restCfg.UserAgent = "dynamodb-source-adapter"
+	cs, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		return nil, fmt.Errorf("creating the Kubernetes client for checkpoints: %w", err)
+	}
+	return checkpoint.NewKubernetes(cs.CoreV1(), c.Namespace, c.Name), nil
+}
+
+func sessionName(c adapterenv.Config) string {
+	if c.Name == "" {
+		if h, err := os.Hostname(); err == nil {
+			return "dynamodb-source-" + h
+		}
+		return "dynamodb-source"
+	}
+	return "dynamodb-source-" + c.Namespace + "-" + c.Name
+}

@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
+	"github.com/dynamodb-source/dynamodb-source/internal/source"
+)
+
+// runWithServer runs a source and, when port > 0, the metrics and health
+// server beside it. The first to fail stops the other.
+func runWithServer(ctx context.Context, cfg source.Config, port int, log *slog.Logger) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	cfg.Registry = reg
+	cfg.Logger = log
+	var ready atomic.Bool
+	cfg.Ready = func() { ready.Store(true) }
+
+	g, ctx := errgroup.WithContext(ctx)
+	if port > 0 {
+		// Listen before starting the source, so a port in use fails first.
+		ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(port)))
+		if err != nil {
+			return fmt.Errorf("listening for metrics on port %d: %w", port, err)
+		}
+		srv := &metrics.Server{Gatherer: reg, Ready: ready.Load}
+		log.Info("serving metrics and health", "port", port)
+		g.Go(func() error { return srv.Serve(ctx, ln) })
+	}
+	g.Go(func() error {
+		err := source.Run(ctx, cfg)
+		// The server has nothing left to report once the source is done.
+		return errStop{err}
+	})
+	err := g.Wait()
+	if s, ok := err.(errStop); ok {
+		return s.err
+	}
+	return err
+}
+
+// errStop ends the group when the source returns, even with nil.
+type errStop struct{ err error }
+
+func (e errStop) Error() string {
+	if e.err == nil {
+		return "stopped"
+	}
+	return e.err.Error()
+}

@@ -1,0 +1,216 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
+	"github.com/dynamodb-source/dynamodb-source/internal/awsconfig"
+	"github.com/dynamodb-source/dynamodb-source/internal/checkpoint"
+	"github.com/dynamodb-source/dynamodb-source/internal/delivery"
+	"github.com/dynamodb-source/dynamodb-source/internal/event"
+	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
+	"github.com/dynamodb-source/dynamodb-source/internal/stream"
+)
+
+// DefaultShutdownGrace is how long in-flight sends may finish after a stop
+// signal before they are abandoned (and read again on the next start).
+const DefaultShutdownGrace = 10 * time.Second
+
+// Config is everything one source needs. Spec must be valid.
+type Config struct {
+	Spec v1alpha1.AWSDynamoDBSourceSpec
+	// SinkURI is where events go. Empty means Sender must be set.
+	SinkURI string
+	// Sender, when set, replaces the HTTP sender (the terminal sink).
+	Sender delivery.Sender
+	// Store, when set, replaces the store chosen by spec.checkpoint.
+	Store checkpoint.Store
+	// StreamsClient, when set, replaces the client built from the spec.
+	StreamsClient stream.Client
+	// SessionName names assumed-role sessions.
+	SessionName string
+
+	Logger        *slog.Logger
+	Registry      prometheus.Registerer
+	ShutdownGrace time.Duration
+	// Ready, when set, is called once the table's stream was found and
+	// reading starts.
+	Ready func()
+}
+
+// Run runs the source until ctx ends, then stops cleanly and returns nil;
+// it returns an error when the source cannot start.
+func Run(ctx context.Context, cfg Config) error {
+	spec := cfg.Spec
+	table, err := v1alpha1.ParseTableARN(spec.ARN)
+	if err != nil {
+		return err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	reg := cfg.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	m := metrics.New(reg)
+
+	conv := &event.Converter{Source: spec.ARN}
+	if o := spec.CloudEventOverrides; o != nil {
+		if err := event.ValidateOverrides(o.Extensions); err != nil {
+			return fmt.Errorf("ceOverrides: %w", err)
+		}
+		conv.Overrides = o.Extensions
+	}
+
+	sender := cfg.Sender
+	if sender == nil {
+		s, err := newHTTPSender(cfg.SinkURI, spec, m)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		sender = s
+	}
+
+	client := cfg.StreamsClient
+	if client == nil {
+		awsCfg, err := awsconfig.Load(ctx, awsconfig.Settings{
+			Table: table, Credentials: credentials(spec), AssumeRole: assumeRole(spec), SessionName: cfg.SessionName,
+		})
+		if err != nil {
+			return err
+		}
+		var endpoint string
+		if spec.Endpoint != nil {
+			endpoint = spec.Endpoint.URL
+		}
+		client = awsconfig.NewStreamsClient(awsCfg, endpoint)
+	}
+
+	store := cfg.Store
+	if store == nil {
+		store, err = openStore(spec)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+	}
+
+	// Sends outlive reading by a grace period, so that a stop lets what
+	// is in flight land instead of sending it again after the restart.
+	grace := cfg.ShutdownGrace
+	if grace <= 0 {
+		grace = DefaultShutdownGrace
+	}
+	sendCtx, cancelSends := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelSends()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	readDone := make(chan struct{})
+	defer close(readDone)
+	wg.Go(func() {
+		select {
+		case <-readDone:
+			return
+		case <-ctx.Done():
+		}
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-readDone:
+		case <-t.C:
+			log.Warn("in-flight events did not finish within the shutdown grace period; they will be read again on the next start", "grace", grace)
+			cancelSends()
+		}
+	})
+
+	var startingTS time.Time
+	if spec.StartingTimestamp != nil {
+		startingTS = spec.StartingTimestamp.Time
+	}
+	newProc := func(ref stream.ShardRef, ack func(string)) stream.Processor {
+		return newShardProcessor(sendCtx, ref, sender, conv, spec.GetParallelism(), ack, m, log)
+	}
+	reader := stream.NewReader(client, table, store, newProc, stream.Options{
+		StartingPosition:  spec.GetStartingPosition(),
+		StartingTimestamp: startingTS,
+		IdleInterval:      spec.GetIdleInterval(),
+		DiscoveryInterval: spec.GetDiscoveryInterval(),
+		Logger:            log,
+		Metrics:           m,
+		Ready:             cfg.Ready,
+	})
+	if err := reader.Run(ctx); err != nil {
+		return err
+	}
+	log.Info("source stopped")
+	return nil
+}
+
+func newHTTPSender(uri string, spec v1alpha1.AWSDynamoDBSourceSpec, m *metrics.Metrics) (*delivery.HTTPSender, error) {
+	if uri == "" {
+		return nil, errors.New("no sink: give --sink.uri (spec.sink.uri) or set K_SINK")
+	}
+	opts := delivery.HTTPOptions{
+		Timeout:  spec.GetDeliveryTimeout(),
+		Policy:   delivery.Policy{MaxRetries: spec.GetRetries()},
+		Observer: observer{m},
+	}
+	if spec.Sink.CACerts != nil {
+		opts.CABundle = []byte(*spec.Sink.CACerts)
+	}
+	s, err := delivery.NewHTTPSender(uri, opts)
+	if err != nil {
+		return nil, fmt.Errorf("sink: %w", err)
+	}
+	return s, nil
+}
+
+func openStore(spec v1alpha1.AWSDynamoDBSourceSpec) (checkpoint.Store, error) {
+	switch spec.GetCheckpointStore(v1alpha1.CheckpointStoreFile) {
+	case v1alpha1.CheckpointStoreMemory:
+		return checkpoint.NewMemory(), nil
+	case v1alpha1.CheckpointStoreFile:
+		dir := ""
+		if spec.Checkpoint != nil {
+			dir = spec.Checkpoint.Dir
+		}
+		if dir == "" {
+			d, err := checkpoint.DefaultDir()
+			if err != nil {
+				return nil, err
+			}
+			dir = d
+		}
+		return checkpoint.OpenFile(filepath.Join(dir, checkpoint.FileName(spec.ARN)))
+	default:
+		return nil, fmt.Errorf("checkpoint.store %q needs a store from the caller (the adapter provides the kubernetes store)", spec.GetCheckpointStore(""))
+	}
+}
+
+func credentials(spec v1alpha1.AWSDynamoDBSourceSpec) awsconfig.Credentials {
+	c := spec.Auth.Credentials
+	if c == nil {
+		return awsconfig.Credentials{}
+	}
+	return awsconfig.Credentials{
+		AccessKeyID: c.AccessKeyID.Value, SecretAccessKey: c.SecretAccessKey.Value, SessionToken: c.SessionToken.Value,
+	}
+}
+
+func assumeRole(spec v1alpha1.AWSDynamoDBSourceSpec) string {
+	if c := spec.Auth.Credentials; c != nil {
+		return c.AssumeIAMRole
+	}
+	return ""
+}
