@@ -29,7 +29,7 @@ delivery.parallelism is DELIVERY_PARALLELISM). METRICS_PORT serves /metrics,
 
 With CHECKPOINT_STORE=kubernetes (what the controller sets) progress is kept
 in a ConfigMap named after NAME in NAMESPACE.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			level := "info"
 			if v, ok := s.LookupEnv("LOG_LEVEL"); ok && v != "" {

@@ -37,7 +37,7 @@ paths: --auth.credentials.accessKeyID is spec.auth.credentials.accessKeyID.`,
   # Deliver them to an HTTP sink, reading DynamoDB Local
   dynamodb-source create source awsdynamodb --arn arn:aws:dynamodb:us-east-1:000000000000:table/orders \
     --endpoint.url http://localhost:8000 --sink.uri http://localhost:8080`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			level, err := parseLevel(logLevel)
 			if err != nil {

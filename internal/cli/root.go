@@ -77,6 +77,14 @@ command, the same Kubernetes object, the same events.`,
 	return root
 }
 
+// noArgs refuses positional arguments as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if err := cobra.NoArgs(cmd, args); err != nil {
+		return &UsageError{Err: err}
+	}
+	return nil
+}
+
 func textLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }

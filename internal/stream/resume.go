@@ -11,9 +11,10 @@ import (
 // latestMargin is how far before its first look at a stream a LATEST start
 // reaches back when it must recover a shard that never got a checkpoint
 // (killed before the first acknowledgement, or the first iterator expired).
-// Stream timestamps are rounded down to the second, and the host clock may be
-// a little ahead of AWS's: a few duplicates beat a lost change.
-const latestMargin = 5 * time.Second
+// AWS rounds record timestamps down to the second, DynamoDB Local down to
+// the minute, and the host clock may be a little ahead of the service's: a
+// few duplicates in this rare case beat a lost change.
+const latestMargin = 65 * time.Second
 
 // Position is where a shard is read from.
 type Position struct {

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	cloudevents "github.com/cloudevents/sdk-go/v2"
 
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/cesink"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/ddblocal"
@@ -180,5 +181,66 @@ func TestLatestStartIgnoresThePastAndResumesFromItsCheckpoint(t *testing.T) {
 	}
 	if strings.Join(subjects, " ") != "pk=new,sk=0 pk=while-stopped,sk=0" {
 		t.Fatalf("subjects %v, want the change after start, then the one made while stopped", subjects)
+	}
+}
+
+// A LATEST start killed before its first acknowledgement must not restart
+// at a later LATEST: the change it had read but not delivered would be lost.
+func TestLatestStartKilledBeforeItsFirstAckLosesNothing(t *testing.T) {
+	db := ddblocal.Start(t)
+	ctx := context.Background()
+	tableARN, _ := db.CreateTable(ctx, t, "latest-kill", types.StreamViewTypeNewImage)
+	sink := cesink.Start(t)
+	sink.SetBehavior(func(int64, *cloudevents.Event) cesink.Response { return cesink.Response{Status: 503} })
+	state := t.TempDir()
+	p := start(t, cleanEnv(state), seedArgs(db, tableARN, sink.URL)...)
+	p.waitLog("reading shard", 1, 30*time.Second)
+	put(ctx, t, db.DynamoDB(), "latest-kill", "first", 1)
+	for sink.Requests() == 0 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	p.stop(syscall.SIGKILL, 10*time.Second)
+
+	sink.SetBehavior(nil)
+	p = start(t, cleanEnv(state), seedArgs(db, tableARN, sink.URL)...)
+	if !sink.WaitDistinct(1, 30*time.Second) {
+		t.Fatal("the change read before the kill was never delivered")
+	}
+	p.stop(syscall.SIGTERM, 20*time.Second)
+	if got := sink.Events()[0].Subject(); got != "pk=first,sk=0" {
+		t.Fatalf("subject %q, want pk=first,sk=0", got)
+	}
+}
+
+// The adapter process reads TriggerMesh's environment only.
+func TestAdapterRunsFromTriggerMeshEnvironment(t *testing.T) {
+	db := ddblocal.Start(t)
+	ctx := context.Background()
+	tableARN, _ := db.CreateTable(ctx, t, "adapter", types.StreamViewTypeNewAndOldImages)
+	sink := cesink.Start(t)
+	env := cleanEnv(t.TempDir(),
+		"ARN="+tableARN, "K_SINK="+sink.URL,
+		"AWS_ACCESS_KEY_ID=AKIDLOCAL", "AWS_SECRET_ACCESS_KEY="+secret,
+		"NAMESPACE=default", "NAME=sample",
+		`K_CE_OVERRIDES={"extensions":{"team":"orders"}}`,
+		"ENDPOINT_URL="+db.Endpoint, "STARTING_POSITION=TRIM_HORIZON", "CHECKPOINT_STORE=memory")
+	put(ctx, t, db.DynamoDB(), "adapter", "x", 1)
+	p := start(t, env, "adapter")
+	if !sink.WaitDistinct(1, 30*time.Second) {
+		t.Fatalf("no event from the adapter; stdout:\n%s", p.stdout.String())
+	}
+	e := sink.Events()[0]
+	if e.Extensions()["team"] != "orders" || e.Source() != tableARN {
+		t.Fatalf("event %v: want extension team=orders from K_CE_OVERRIDES and source %s", e, tableARN)
+	}
+	if code := p.stop(syscall.SIGTERM, 20*time.Second); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	out := p.stdout.String()
+	if !strings.Contains(out, `"msg":"reading shard"`) {
+		t.Fatalf("adapter logs are not JSON on stdout:\n%s", out)
+	}
+	if strings.Contains(out+p.stderr.String(), secret) {
+		t.Fatal("the secret appears in the adapter's output")
 	}
 }

