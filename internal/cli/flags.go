@@ -53,6 +53,16 @@ func bindSpecFlags(fs *pflag.FlagSet, spec *v1alpha1.AWSDynamoDBSourceSpec) {
 	fs.Var(setter(func(v string) error { creds().AssumeIAMRole = v; return nil }), "auth.credentials.assumeIamRole",
 		"ARN of an IAM role to assume through STS")
 	fs.StringVar(&spec.Sink.URI, "sink.uri", "", "http(s) URL that receives the events (default: print them on the terminal)")
+	ref := func() *v1alpha1.KReference {
+		if spec.Sink.Ref == nil {
+			spec.Sink.Ref = &v1alpha1.KReference{}
+		}
+		return spec.Sink.Ref
+	}
+	fs.Var(setter(func(v string) error { ref().APIVersion = v; return nil }), "sink.ref.apiVersion", "API version of an Addressable sink object (Kubernetes only: dump)")
+	fs.Var(setter(func(v string) error { ref().Kind = v; return nil }), "sink.ref.kind", "kind of an Addressable sink object, such as Broker (Kubernetes only: dump)")
+	fs.Var(setter(func(v string) error { ref().Name = v; return nil }), "sink.ref.name", "name of an Addressable sink object (Kubernetes only: dump)")
+	fs.Var(setter(func(v string) error { ref().Namespace = v; return nil }), "sink.ref.namespace", "namespace of an Addressable sink object (default: the source's)")
 	fs.Var(setter(func(v string) error {
 		pem, err := readValueOrFile(v)
 		if err != nil {
@@ -107,6 +117,26 @@ func bindSpecFlags(fs *pflag.FlagSet, spec *v1alpha1.AWSDynamoDBSourceSpec) {
 		delivery().Retries = &n32
 		return nil
 	}), "delivery.retries", "retries of a failed send before the event is dropped; 0 retries until delivered (default 0)")
+	batch := func() *v1alpha1.BatchSpec {
+		if delivery().Batch == nil {
+			delivery().Batch = &v1alpha1.BatchSpec{}
+		}
+		return delivery().Batch
+	}
+	fs.Var(setter(func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 32)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+		n32 := int32(n)
+		batch().Size = &n32
+		return nil
+	}), "delivery.batch.size", fmt.Sprintf("most events in one request; above 1 sends CloudEvents batches (application/cloudevents-batch+json), which the sink must accept (default %d: one event per request)", v1alpha1.DefaultBatchSize))
+	fs.Var(setter(func(v string) error {
+		d, err := parseDuration(v)
+		batch().Linger = d
+		return err
+	}), "delivery.batch.linger", fmt.Sprintf("how long a batch may wait for more events before it is sent unfilled (default %s)", v1alpha1.DefaultBatchLinger))
 	fs.Var(setter(func(v string) error {
 		d, err := parseDuration(v)
 		polling().IdleInterval = d
