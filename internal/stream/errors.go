@@ -74,8 +74,10 @@ func errorCode(err error) string {
 	if errors.As(err, &api) {
 		return api.ErrorCode()
 	}
+	// The SDK wraps a failed send in a ResponseError too, with status 0:
+	// that is a network error, not an HTTP answer.
 	var resp *smithyhttp.ResponseError
-	if errors.As(err, &resp) {
+	if errors.As(err, &resp) && resp.HTTPStatusCode() != 0 {
 		return "HTTP" + itoa(resp.HTTPStatusCode())
 	}
 	if classify(err) == kindTransient {

@@ -52,4 +52,10 @@ func TestErrorCode(t *testing.T) {
 	if got := errorCode(&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}); got != "network" {
 		t.Fatalf("got %q", got)
 	}
+	// How the SDK returns a reset connection: a ResponseError with no status.
+	sdkReset := &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{}},
+		Err: &net.OpError{Op: "read", Err: syscall.ECONNRESET}}
+	if got := errorCode(sdkReset); got != "network" {
+		t.Fatalf("reset connection wrapped by the SDK: got %q, want network", got)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,12 +13,11 @@ import (
 
 // shardReader reads one shard from its resume position to its end.
 type shardReader struct {
-	r        *Reader
-	prog     *progress
-	ref      ShardRef
-	latest   bool         // may start at LATEST (first look, LATEST, open shard)
-	disabled *atomic.Bool // the stream is disabled: an empty read means the end
-	log      *slog.Logger
+	r      *Reader
+	prog   *progress
+	ref    ShardRef
+	latest bool // may start at LATEST (first look, LATEST, open shard)
+	log    *slog.Logger
 
 	lastRead string // newest record handed to the processor in this run
 }
@@ -62,15 +60,29 @@ func (s *shardReader) run(ctx context.Context) error {
 				pos = AfterTrim()
 				s.lastRead = ""
 			case kindNotFound:
-				return errShardGone
+				return s.gone(ctx, proc)
 			default:
 				s.log.Warn("reading records failed; backing off", "kind", kind, "error", err)
 				if err := bo.wait(ctx); err != nil {
 					return err
 				}
-				continue
+				if kind != kindOther {
+					continue // throttling, 5xx, network, auth: the iterator is still good
+				}
+				// An error we do not know may be about the iterator itself
+				// (a ValidationException for a damaged one): repeating the
+				// call would fail forever, so take a fresh iterator.
+				pos = Resume(ResumeInput{LastRead: s.lastRead, Checkpoint: s.prog.shard(s.ref).Sequence, ReadFrom: st.ReadFrom})
+			}
+			// Records before the starting point may still be being skipped:
+			// the new iterator must go on skipping them.
+			if pos.NotBefore.IsZero() {
+				pos.NotBefore = notBefore
 			}
 			if iter, notBefore, err = s.iterator(ctx, pos); err != nil {
+				if errors.Is(err, errShardGone) {
+					return s.gone(ctx, proc)
+				}
 				return err
 			}
 			continue
@@ -91,10 +103,10 @@ func (s *shardReader) run(ctx context.Context) error {
 				}
 			}
 		}
-		if out.NextShardIterator == nil || (len(out.Records) == 0 && s.disabled.Load()) {
-			// The shard is closed and read to its end (or the stream is
-			// disabled, so nothing more will come): finish it once every
-			// record is settled.
+		if out.NextShardIterator == nil {
+			// The shard is closed and read to its end: finish it once
+			// every record is settled. An empty page alone proves nothing:
+			// DynamoDB Streams may return one before the end of a shard.
 			return proc.Flush(ctx)
 		}
 		iter = *out.NextShardIterator
@@ -136,7 +148,9 @@ func (s *shardReader) iterator(ctx context.Context, pos Position) (string, time.
 		switch kind {
 		case kindTrimmed:
 			s.reportGap(pos)
+			notBefore := pos.NotBefore // still skipping records before the starting point
 			pos = AfterTrim()
+			pos.NotBefore = notBefore
 			continue
 		case kindNotFound:
 			return "", time.Time{}, errShardGone
@@ -158,6 +172,16 @@ func (s *shardReader) iterator(ctx context.Context, pos Position) (string, time.
 			return "", time.Time{}, err
 		}
 	}
+}
+
+// gone settles what was read of a shard that vanished before its end: the
+// shard cannot be read again after a restart, so abandoning those records
+// (as closing the processor may) would lose them.
+func (s *shardReader) gone(ctx context.Context, proc Processor) error {
+	if err := proc.Flush(ctx); err != nil {
+		return err
+	}
+	return errShardGone
 }
 
 // reportGap reports, loudly, that records were trimmed before they were read.

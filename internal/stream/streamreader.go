@@ -87,7 +87,7 @@ func (r *Reader) readStream(ctx context.Context, prog *progress, arn string, fir
 			id := deref(s.ShardId)
 			running[id] = true
 			ref := ShardRef{StreamARN: arn, ShardID: id}
-			sr := &shardReader{r: r, prog: prog, ref: ref, latest: latest[id], disabled: &disabled, log: log.With("shard", id)}
+			sr := &shardReader{r: r, prog: prog, ref: ref, latest: latest[id], log: log.With("shard", id)}
 			wg.Go(func() {
 				err := sr.run(ctx)
 				select {
