@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -367,5 +368,38 @@ func TestRestartResumesAfterTheAcknowledgedRecordsOnly(t *testing.T) {
 		if c.Op == fakestreams.OpGetShardIterator && c.Shard == "p" {
 			t.Error("the finished parent was read again after the restart")
 		}
+	}
+}
+
+// An error the reader does not know may concern the iterator itself; the
+// same call would fail forever, so a fresh iterator is taken after the last
+// record read.
+func TestUnknownGetRecordsErrorTakesAFreshIteratorAndLosesNothing(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, fakestreams.Options{})
+	st := r.srv.AddStream(fakestreams.StreamSpec{Table: "orders"})
+	sh := st.AddShard("a", "")
+	seqs := sh.Append(puts("a", 3)...)
+	s := newSink()
+	stop := r.start(s, options())
+	waitFor(t, "the first records", func() bool { return s.count() >= 3 })
+
+	// From now on, the old iterator is refused as damaged.
+	var failed atomic.Int32
+	r.srv.SetFault(func(c fakestreams.Call) fakestreams.Fault {
+		if c.Op == "GetRecords" && failed.Load() == 0 {
+			failed.Add(1)
+			return fakestreams.Fault{Code: "ValidationException", Message: "Invalid ShardIterator"}
+		}
+		return fakestreams.Fault{}
+	})
+	seqs = append(seqs, sh.Append(puts("b", 2)...)...)
+	waitFor(t, "the records after the error", func() bool { return s.count() >= 5 })
+	time.Sleep(50 * time.Millisecond)
+	_ = stop()
+	s.wantShard(t, "a", seqs)
+	its := calls(r.srv, "GetShardIterator", "a")
+	if len(its) < 2 || its[len(its)-1].IteratorType != "AFTER_SEQUENCE_NUMBER" || its[len(its)-1].Sequence != seqs[2] {
+		t.Fatalf("GetShardIterator calls %+v: want a fresh AFTER_SEQUENCE_NUMBER %s after the error", its, seqs[2])
 	}
 }
