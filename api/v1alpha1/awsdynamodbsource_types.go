@@ -234,6 +234,30 @@ type DeliverySpec struct {
 	// +kubebuilder:validation:Minimum=0
 	// +optional
 	Retries *int32 `json:"retries,omitempty"`
+
+	// Batch turns on CloudEvents batched mode: several events in one
+	// request, as a JSON array of structured events with content type
+	// application/cloudevents-batch+json. The sink must accept that format.
+	// Off by default: each event is sent alone, in binary mode.
+	// +optional
+	Batch *BatchSpec `json:"batch,omitempty"`
+}
+
+// BatchSpec tunes CloudEvents batched mode. Records of the same item stay in
+// stream order, within a batch and across batches, and the checkpoint still
+// moves only past records whose batch the sink acknowledged.
+type BatchSpec struct {
+	// Size is the most events in one request. 1, the default, turns batched
+	// mode off.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	// +optional
+	Size *int32 `json:"size,omitempty"`
+
+	// Linger is how long the first event of a batch may wait for more
+	// events before a batch smaller than size is sent. Default 5ms.
+	// +optional
+	Linger *metav1.Duration `json:"linger,omitempty"`
 }
 
 // PollingSpec tunes reading the stream.

@@ -9,6 +9,8 @@ const (
 	DefaultDeliveryTimeout   = 30 * time.Second
 	DefaultIdleInterval      = 250 * time.Millisecond
 	DefaultDiscoveryInterval = 10 * time.Second
+	DefaultBatchSize         = 1 // batched mode off
+	DefaultBatchLinger       = 5 * time.Millisecond
 )
 
 // GetStartingPosition returns the starting position, defaulted.
@@ -41,6 +43,23 @@ func (s *AWSDynamoDBSourceSpec) GetRetries() int {
 		return 0
 	}
 	return int(*s.Delivery.Retries)
+}
+
+// GetBatchSize returns delivery.batch.size, defaulted; 1 means batched mode
+// is off.
+func (s *AWSDynamoDBSourceSpec) GetBatchSize() int {
+	if s.Delivery == nil || s.Delivery.Batch == nil || s.Delivery.Batch.Size == nil {
+		return DefaultBatchSize
+	}
+	return int(*s.Delivery.Batch.Size)
+}
+
+// GetBatchLinger returns delivery.batch.linger, defaulted.
+func (s *AWSDynamoDBSourceSpec) GetBatchLinger() time.Duration {
+	if s.Delivery == nil || s.Delivery.Batch == nil || s.Delivery.Batch.Linger == nil {
+		return DefaultBatchLinger
+	}
+	return s.Delivery.Batch.Linger.Duration
 }
 
 // GetIdleInterval returns polling.idleInterval, defaulted.

@@ -88,6 +88,14 @@ func (s *AWSDynamoDBSourceSpec) Validate() error {
 		if d.Retries != nil && *d.Retries < 0 {
 			add("delivery.retries", "must be 0 (retry until delivered) or more")
 		}
+		if b := d.Batch; b != nil {
+			if b.Size != nil && (*b.Size < 1 || *b.Size > 1000) {
+				add("delivery.batch.size", "%d is out of range: use 1 (batched mode off) to 1000", *b.Size)
+			}
+			if b.Linger != nil && (b.Linger.Duration < 0 || b.Linger.Duration > time.Second) {
+				add("delivery.batch.linger", "%s is out of range: use 0 to 1s", b.Linger.Duration)
+			}
+		}
 	}
 	if p := s.Polling; p != nil {
 		if p.IdleInterval != nil && (p.IdleInterval.Duration < 10*time.Millisecond || p.IdleInterval.Duration > time.Minute) {
@@ -103,6 +111,11 @@ func (s *AWSDynamoDBSourceSpec) Validate() error {
 		default:
 			add("checkpoint.store", "unknown store %q: use file, kubernetes or memory", c.Store)
 		}
+		// A folder with a store that keeps nothing in it would let a user
+		// believe progress survives a restart when it does not.
+		if c.Dir != "" && c.Store != "" && c.Store != CheckpointStoreFile {
+			add("checkpoint.dir", "only used with checkpoint.store file (got %s): drop it, or drop checkpoint.store to keep progress in %s", c.Store, c.Dir)
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -110,13 +123,28 @@ func (s *AWSDynamoDBSourceSpec) Validate() error {
 func validateHTTPURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Errorf("%q is not a URL: %v", s, errors.Unwrap(err))
+		// The text is not quoted: a URL may carry a password or a key, and
+		// this message goes to logs and to the object's status.
+		return fmt.Errorf("it is not a URL: %v", errors.Unwrap(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%q is not an http(s) URL: give one such as http://localhost:8080", s)
+		return fmt.Errorf("%q is not an http(s) URL: give one such as http://localhost:8080", redactURL(u))
 	}
 	if u.Host == "" {
-		return fmt.Errorf("%q has no host: give one such as http://localhost:8080", s)
+		return fmt.Errorf("%q has no host: give one such as http://localhost:8080", redactURL(u))
 	}
 	return nil
+}
+
+// redactURL returns u without its userinfo and with its query replaced by
+// a marker, as internal/delivery shows a sink URL: sinks take passwords in
+// the userinfo and keys in the query.
+func redactURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	c.Fragment, c.RawFragment = "", ""
+	if c.RawQuery != "" || c.ForceQuery {
+		c.RawQuery, c.ForceQuery = "redacted", false
+	}
+	return c.String()
 }

@@ -38,7 +38,7 @@ func kube(t *testing.T) (kubernetes.Interface, string) {
 
 func state(seq string) State {
 	return State{Streams: map[string]*Stream{streamARN: {
-		Shards:    map[string]Shard{"shardId-1": {Sequence: seq}, "shardId-0": {Finished: true}},
+		Shards: map[string]Shard{"shardId-1": {Sequence: seq}, "shardId-0": {Finished: true}},
 	}}}
 }
 

@@ -1,0 +1,63 @@
+package controller
+
+import (
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Condition types of an AWSDynamoDBSource.
+const (
+	// ConditionReady is True when the sink is resolved and the adapter runs.
+	ConditionReady = "Ready"
+	// ConditionSinkProvided is True when the sink has an address.
+	ConditionSinkProvided = "SinkProvided"
+	// ConditionDeployed is True when the adapter's Deployment is available.
+	ConditionDeployed = "Deployed"
+)
+
+// Reasons of the conditions. Each False reason comes with a message saying
+// what to do.
+const (
+	ReasonReady       = "AdapterReady"
+	ReasonInvalidSpec = "InvalidSpec"
+
+	ReasonSinkResolved       = "SinkResolved"
+	ReasonSinkMissing        = "SinkMissing"
+	ReasonSinkRefInvalid     = "SinkRefInvalid"
+	ReasonSinkKindUnknown    = "SinkKindUnknown"
+	ReasonSinkNotFound       = "SinkNotFound"
+	ReasonSinkForbidden      = "SinkForbidden"
+	ReasonSinkNotAddressable = "SinkNotAddressable"
+
+	ReasonDeploymentAvailable   = "DeploymentAvailable"
+	ReasonDeploymentUnavailable = "DeploymentUnavailable"
+	ReasonDeploymentUpdating    = "DeploymentUpdating"
+	ReasonDeploymentFailed      = "DeploymentFailed"
+	ReasonWaitingForSink        = "WaitingForSink"
+	// ServiceAccount refusals use the reasons of package resources:
+	// ServiceAccountNotManaged and ServiceAccountRoleConflict.
+)
+
+func condition(typ string, status metav1.ConditionStatus, reason, message string) metav1.Condition {
+	return metav1.Condition{Type: typ, Status: status, Reason: reason, Message: message}
+}
+
+// readyCondition summarises the others: Ready is True only when the spec is
+// valid and both SinkProvided and Deployed are True; otherwise it carries
+// the reason and message of the first thing in the way, so `kubectl get`
+// shows what to fix.
+func readyCondition(conds []metav1.Condition, specErr error) metav1.Condition {
+	if specErr != nil {
+		return condition(ConditionReady, metav1.ConditionFalse, ReasonInvalidSpec, specErr.Error())
+	}
+	for _, typ := range []string{ConditionSinkProvided, ConditionDeployed} {
+		c := meta.FindStatusCondition(conds, typ)
+		switch {
+		case c == nil:
+			return condition(ConditionReady, metav1.ConditionUnknown, "Reconciling", typ+" is not known yet")
+		case c.Status != metav1.ConditionTrue:
+			return condition(ConditionReady, c.Status, c.Reason, c.Message)
+		}
+	}
+	return condition(ConditionReady, metav1.ConditionTrue, ReasonReady, "the adapter is running and delivering to the sink")
+}

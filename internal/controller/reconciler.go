@@ -1,0 +1,322 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
+	"github.com/dynamodb-source/dynamodb-source/internal/controller/resources"
+)
+
+// FieldOwner is this controller's field manager for server-side apply.
+const FieldOwner = "dynamodb-source-controller"
+
+// RBAC of the controller, generated into config/rbac/role.yaml by
+// hack/generate.sh. Secrets are not among them: credentials reach the
+// adapter as secretKeyRef variables, which the kubelet resolves. Objects are
+// written by server-side apply (create, patch); configmaps need get and
+// update besides, because Kubernetes lets the controller grant the adapter
+// (in its Role) only what it holds itself. Sinks of other kinds are read
+// through the aggregated ClusterRole in config/rbac/addressable_resolver.yaml.
+//
+// +kubebuilder:rbac:groups=sources.triggermesh.io,resources=awsdynamodbsources,verbs=get;list;watch
+// +kubebuilder:rbac:groups=sources.triggermesh.io,resources=awsdynamodbsources/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=sources.triggermesh.io,resources=awsdynamodbsources/finalizers,verbs=update
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=get;list;watch;create;patch;delete
+
+// Reconciler reconciles AWSDynamoDBSource objects.
+type Reconciler struct {
+	// Client reads through the manager's cache and writes to the API server.
+	Client client.Client
+	// APIReader reads from the API server itself, for objects the cache
+	// does not hold (ServiceAccounts this controller does not manage).
+	APIReader client.Reader
+	// AdapterImage holds the dynamodb-source binary the adapters run.
+	AdapterImage string
+	// RetryInterval is how soon a source whose sink or ServiceAccount is
+	// refused for a reason no watched object will tell is looked at again.
+	RetryInterval time.Duration
+
+	mapper meta.RESTMapper
+	cache  cache.Cache
+	ctrl   controller.Controller
+
+	mu      sync.Mutex
+	watched map[schema.GroupVersionKind]bool
+}
+
+// Reconcile brings the objects of one source in line with its spec and
+// reports what it found in the source's status.
+func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	src := &v1alpha1.AWSDynamoDBSource{}
+	if err := r.Client.Get(ctx, req.NamespacedName, src); err != nil {
+		// Deleted: its objects are owned by it, and go with it.
+		return reconcile.Result{}, client.IgnoreNotFound(err)
+	}
+	if !src.DeletionTimestamp.IsZero() {
+		return reconcile.Result{}, nil
+	}
+	before := src.Status.DeepCopy()
+
+	result, specErr, err := r.reconcile(ctx, src)
+
+	st := &src.Status
+	st.ObservedGeneration = src.Generation
+	st.CloudEventAttributes = []v1alpha1.CloudEventAttributes{{Type: v1alpha1.EventType, Source: src.Spec.ARN}}
+	setCondition(st, src.Generation, readyCondition(st.Conditions, specErr))
+	if !equality.Semantic.DeepEqual(before, st) {
+		if uerr := r.Client.Status().Update(ctx, src); uerr != nil {
+			switch {
+			case apierrors.IsConflict(uerr):
+				return reconcile.Result{RequeueAfter: time.Second}, nil
+			case apierrors.IsNotFound(uerr):
+				return reconcile.Result{}, nil // deleted meanwhile
+			}
+			if err == nil {
+				err = fmt.Errorf("updating the status: %w", uerr)
+			}
+		}
+	}
+	return result, err
+}
+
+func setCondition(st *v1alpha1.AWSDynamoDBSourceStatus, generation int64, c metav1.Condition) {
+	c.ObservedGeneration = generation
+	meta.SetStatusCondition(&st.Conditions, c)
+}
+
+// reconcile does the work of Reconcile and sets the conditions other than
+// Ready. specErr is an invalid spec, reported in Ready.
+func (r *Reconciler) reconcile(ctx context.Context, src *v1alpha1.AWSDynamoDBSource) (_ reconcile.Result, specErr, err error) {
+	logger := log.FromContext(ctx)
+	st := &src.Status
+	gen := src.Generation
+
+	if specErr := src.Spec.Validate(); specErr != nil {
+		// The adapter would refuse this spec; keep what runs until it is fixed.
+		return reconcile.Result{}, specErr, nil
+	}
+
+	sink, err := r.resolveSink(ctx, src)
+	if err != nil {
+		return reconcile.Result{}, nil, err
+	}
+	setCondition(st, gen, sink.cond)
+	st.SinkURI = sink.uri
+	var retry reconcile.Result
+	if sink.retry {
+		retry.RequeueAfter = r.RetryInterval
+	}
+	if sink.uri == "" {
+		logger.V(1).Info("sink not resolved", "reason", sink.cond.Reason)
+		dep, err := r.currentDeployment(ctx, src)
+		if err != nil {
+			return retry, nil, err
+		}
+		if dep == nil {
+			setCondition(st, gen, condition(ConditionDeployed, metav1.ConditionFalse, ReasonWaitingForSink,
+				"the adapter is deployed once the sink resolves"))
+		} else {
+			setCondition(st, gen, deployedCondition(dep))
+		}
+		return retry, nil, nil
+	}
+
+	if refusal, err := r.reconcileServiceAccount(ctx, src); err != nil || refusal != nil {
+		if refusal != nil {
+			setCondition(st, gen, condition(ConditionDeployed, metav1.ConditionFalse, refusal.Reason, refusal.Message))
+			// Labelling an unmanaged ServiceAccount fires no event here.
+			retry.RequeueAfter = r.RetryInterval
+		}
+		return retry, nil, err
+	}
+	if err := r.reconcileCheckpointAccess(ctx, src); err != nil {
+		return retry, nil, err
+	}
+	if err := r.apply(ctx, resources.Deployment(src, resources.DeploymentOptions{Image: r.AdapterImage, SinkURI: sink.uri})); err != nil {
+		return retry, nil, fmt.Errorf("applying the adapter's Deployment: %w", err)
+	}
+	dep, err := r.currentDeployment(ctx, src)
+	if err != nil {
+		return retry, nil, err
+	}
+	setCondition(st, gen, deployedCondition(dep))
+	return retry, nil, nil
+}
+
+func (r *Reconciler) currentDeployment(ctx context.Context, src *v1alpha1.AWSDynamoDBSource) (*appsv1.Deployment, error) {
+	dep := &appsv1.Deployment{}
+	err := r.Client.Get(ctx, types.NamespacedName{Namespace: src.Namespace, Name: resources.AdapterName(src)}, dep)
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading the adapter's Deployment: %w", err)
+	}
+	return dep, nil
+}
+
+// reconcileCheckpointAccess keeps the checkpoint ConfigMap and the Role and
+// RoleBinding that let the adapter use it, when the adapter keeps its
+// checkpoints on Kubernetes; otherwise it removes the access (and keeps the
+// ConfigMap: it goes with the source).
+func (r *Reconciler) reconcileCheckpointAccess(ctx context.Context, src *v1alpha1.AWSDynamoDBSource) error {
+	if resources.CheckpointStore(src) != v1alpha1.CheckpointStoreKubernetes {
+		for _, obj := range []client.Object{&rbacv1.RoleBinding{}, &rbacv1.Role{}} {
+			if err := r.deleteIfPresent(ctx, obj, src.Namespace, resources.AdapterName(src)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, obj := range []client.Object{resources.CheckpointConfigMap(src), resources.Role(src), resources.RoleBinding(src)} {
+		if err := r.apply(ctx, obj); err != nil {
+			return fmt.Errorf("applying %s %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)
+		}
+	}
+	return nil
+}
+
+func (r *Reconciler) deleteIfPresent(ctx context.Context, obj client.Object, namespace, name string) error {
+	if err := r.Client.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, obj); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	if err := r.Client.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("deleting %T %s: %w", obj, name, err)
+	}
+	return nil
+}
+
+// apply server-side applies obj as this controller's field manager: fields
+// it set before and no longer sets are removed, fields others set (the
+// adapter's checkpoint data, defaults) are left alone, and an unchanged
+// object is not written.
+func (r *Reconciler) apply(ctx context.Context, obj client.Object) error {
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return fmt.Errorf("converting %s: %w", obj.GetName(), err)
+	}
+	delete(u, "status")
+	unstructured.RemoveNestedField(u, "metadata", "creationTimestamp")
+	unstructured.RemoveNestedField(u, "spec", "template", "metadata", "creationTimestamp")
+	return r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(&unstructured.Unstructured{Object: u}),
+		client.FieldOwner(FieldOwner), client.ForceOwnership)
+}
+
+// reconcileServiceAccount keeps the ServiceAccount the adapter runs as, and
+// lets go of those the source used before. A refusal is returned when the
+// ServiceAccount is in the way (not managed here, or shared with another
+// IAM role).
+func (r *Reconciler) reconcileServiceAccount(ctx context.Context, src *v1alpha1.AWSDynamoDBSource) (*resources.Refusal, error) {
+	name := resources.ServiceAccountName(src)
+	existing, err := r.serviceAccount(ctx, src.Namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	if resources.SharedServiceAccount(src) {
+		sa, refusal := resources.JoinServiceAccount(existing, src)
+		if refusal != nil {
+			return refusal, nil
+		}
+		switch {
+		case existing == nil:
+			err = r.Client.Create(ctx, sa)
+		case !equality.Semantic.DeepEqual(existing, sa):
+			err = r.Client.Update(ctx, sa)
+		}
+		if apierrors.IsAlreadyExists(err) || apierrors.IsConflict(err) {
+			return nil, fmt.Errorf("ServiceAccount %s changed while joining it, trying again: %w", name, err)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sharing ServiceAccount %s: %w", name, err)
+		}
+	} else {
+		sa, refusal := resources.OwnServiceAccount(existing, src)
+		if refusal != nil {
+			return refusal, nil
+		}
+		if err := r.apply(ctx, sa); err != nil {
+			return nil, fmt.Errorf("applying ServiceAccount %s: %w", name, err)
+		}
+	}
+	return nil, r.leaveServiceAccounts(ctx, src, name)
+}
+
+// serviceAccount reads a ServiceAccount, nil if there is none. The cache
+// holds only the managed ones, so a miss is checked on the API server: an
+// unmanaged one must be seen to be refused.
+func (r *Reconciler) serviceAccount(ctx context.Context, namespace, name string) (*corev1.ServiceAccount, error) {
+	key := types.NamespacedName{Namespace: namespace, Name: name}
+	sa := &corev1.ServiceAccount{}
+	err := r.Client.Get(ctx, key, sa)
+	if apierrors.IsNotFound(err) {
+		err = r.APIReader.Get(ctx, key, sa)
+	}
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading ServiceAccount %s: %w", name, err)
+	}
+	return sa, nil
+}
+
+// leaveServiceAccounts removes the source's reference from the managed
+// ServiceAccounts it no longer uses, and deletes those left with no user.
+func (r *Reconciler) leaveServiceAccounts(ctx context.Context, src *v1alpha1.AWSDynamoDBSource, current string) error {
+	var list corev1.ServiceAccountList
+	if err := r.Client.List(ctx, &list, client.InNamespace(src.Namespace),
+		client.MatchingLabels{resources.LabelManagedBy: resources.ManagedBy}); err != nil {
+		return fmt.Errorf("listing ServiceAccounts: %w", err)
+	}
+	for i := range list.Items {
+		sa := &list.Items[i]
+		if sa.Name == current || !referencedBy(sa, src.UID) {
+			continue
+		}
+		left, last := resources.LeaveServiceAccount(sa, src.UID)
+		if last {
+			err := r.Client.Delete(ctx, sa, client.Preconditions{ResourceVersion: &sa.ResourceVersion})
+			if client.IgnoreNotFound(err) != nil {
+				return fmt.Errorf("deleting ServiceAccount %s, no longer used: %w", sa.Name, err)
+			}
+			continue
+		}
+		if err := r.Client.Update(ctx, left); err != nil {
+			return fmt.Errorf("leaving ServiceAccount %s: %w", sa.Name, err)
+		}
+	}
+	return nil
+}
+
+func referencedBy(obj metav1.Object, uid types.UID) bool {
+	for _, r := range obj.GetOwnerReferences() {
+		if r.UID == uid {
+			return true
+		}
+	}
+	return false
+}
