@@ -6,7 +6,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/kubernetes"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
@@ -60,7 +60,7 @@ in a ConfigMap named after NAME in NAMESPACE.`,
 				cfg.Store = store
 			}
 			log.Info("starting adapter", "arn", c.Spec.ARN, "namespace", c.Namespace, "name", c.Name)
-			return runWithServer(cmd.Context(), cfg, int(c.MetricsPort), log)
+			return runWithServer(cmd.Context(), cfg, serverOptions{Port: int(c.MetricsPort)}, log)
 		},
 	}
 }
@@ -76,11 +76,12 @@ func kubernetesStore(c adapterenv.Config) (checkpoint.Store, error) {
 		return nil, fmt.Errorf("finding the Kubernetes API for checkpoints: %w", err)
 	}
 	restCfg.UserAgent = "dynamodb-source-adapter"
-	cs, err := kubernetes.NewForConfig(restCfg)
+	// Only the core group: the adapter needs ConfigMaps and nothing else.
+	cs, err := corev1client.NewForConfig(restCfg)
 	if err != nil {
 		return nil, fmt.Errorf("creating the Kubernetes client for checkpoints: %w", err)
 	}
-	return checkpoint.NewKubernetes(cs.CoreV1(), c.Namespace, c.Name), nil
+	return checkpoint.NewKubernetes(cs, c.Namespace, c.Name), nil
 }
 
 func sessionName(c adapterenv.Config) string {
