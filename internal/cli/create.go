@@ -16,6 +16,7 @@ func newCreateAWSDynamoDBCommand(s Streams) *cobra.Command {
 		spec        v1alpha1.AWSDynamoDBSourceSpec
 		logLevel    string
 		metricsPort int
+		pprof       bool
 		grace       time.Duration
 	)
 	cmd := &cobra.Command{
@@ -64,7 +65,7 @@ paths: --auth.credentials.accessKeyID is spec.auth.credentials.accessKeyID.`,
 					cfg.Spec.Delivery.Parallelism = &one
 				}
 			}
-			return runWithServer(cmd.Context(), cfg, metricsPort, textLogger(s.Err, level))
+			return runWithServer(cmd.Context(), cfg, serverOptions{Port: metricsPort, Pprof: pprof}, textLogger(s.Err, level))
 		},
 	}
 	fs := cmd.Flags()
@@ -72,6 +73,7 @@ paths: --auth.credentials.accessKeyID is spec.auth.credentials.accessKeyID.`,
 	bindSpecFlags(fs, &spec)
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.IntVar(&metricsPort, "metrics-port", 0, "port serving /metrics, /healthz and /readyz (0: off)")
+	fs.BoolVar(&pprof, "pprof", false, "also serve Go's profiles under /debug/pprof/ on the metrics port, for performance work")
 	fs.DurationVar(&grace, "shutdown-grace", source.DefaultShutdownGrace, "how long in-flight events may finish after Ctrl-C or SIGTERM")
 	return cmd
 }

@@ -16,9 +16,17 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/internal/source"
 )
 
-// runWithServer runs a source and, when port > 0, the metrics and health
-// server beside it. The first to fail stops the other.
-func runWithServer(ctx context.Context, cfg source.Config, port int, log *slog.Logger) error {
+// serverOptions configure the metrics and health server.
+type serverOptions struct {
+	// Port is where it listens; 0 means no server.
+	Port int
+	// Pprof also serves Go's profiles under /debug/pprof/.
+	Pprof bool
+}
+
+// runWithServer runs a source and, when srvOpts.Port > 0, the metrics and
+// health server beside it. The first to fail stops the other.
+func runWithServer(ctx context.Context, cfg source.Config, srvOpts serverOptions, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	cfg.Registry = reg
@@ -27,14 +35,14 @@ func runWithServer(ctx context.Context, cfg source.Config, port int, log *slog.L
 	cfg.Ready = func() { ready.Store(true) }
 
 	g, ctx := errgroup.WithContext(ctx)
-	if port > 0 {
+	if port := srvOpts.Port; port > 0 {
 		// Listen before starting the source, so a port in use fails first.
 		ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(port)))
 		if err != nil {
 			return fmt.Errorf("listening for metrics on port %d: %w", port, err)
 		}
-		srv := &metrics.Server{Gatherer: reg, Ready: ready.Load}
-		log.Info("serving metrics and health", "port", port)
+		srv := &metrics.Server{Gatherer: reg, Ready: ready.Load, Pprof: srvOpts.Pprof}
+		log.Info("serving metrics and health", "port", port, "pprof", srvOpts.Pprof)
 		g.Go(func() error { return srv.Serve(ctx, ln) })
 	}
 	g.Go(func() error {

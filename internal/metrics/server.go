@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +19,10 @@ type Server struct {
 	Gatherer prometheus.Gatherer
 	// Ready reports readiness; nil means always ready.
 	Ready func() bool
+	// Pprof also serves the Go runtime's profiles under /debug/pprof/. Off
+	// by default: a CPU profile costs CPU, and the endpoints are for
+	// performance work, not for every scraper that can reach the port.
+	Pprof bool
 }
 
 // Handler returns the server's routes.
@@ -34,6 +39,13 @@ func (s *Server) Handler() http.Handler {
 		}
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	if s.Pprof {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	return mux
 }
 
