@@ -6,7 +6,7 @@ BIN       := bin
 # Tests that run the binary, DynamoDB Local and kube-apiserver take minutes.
 TEST_TIMEOUT ?= 40m
 
-.PHONY: all build demo test unit vet tools ddb-local envtest generate verify-generated bench reliability clean help
+.PHONY: all build demo test unit vet tools ddb-local envtest generate verify-generated bench reliability soak clean help
 
 all: build
 
@@ -43,6 +43,15 @@ generate: ## regenerate deepcopy, CRD and RBAC from the Go types
 
 verify-generated: ## fail when generated files are stale
 	hack/verify-generated.sh
+
+bench: ## benchmark the binary against DynamoDB Local; writes docs/benchmarks.md (BENCH_LARGE=1 adds 200k records)
+	hack/bench.sh
+
+reliability: ## the full fault suite (~15 min); prints the table of docs/reliability.md
+	hack/reliability.sh full
+
+soak: ## 30 minutes at 200 writes/s with faults switched on and off (manual)
+	hack/reliability.sh soak
 
 clean:
 	rm -rf $(BIN)

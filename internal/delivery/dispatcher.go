@@ -2,8 +2,8 @@ package delivery
 
 import (
 	"context"
-	"hash/fnv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
@@ -31,10 +31,21 @@ type DispatcherOptions struct {
 	Parallelism int
 	// MaxInFlight bounds the items submitted and not yet settled: Submit
 	// blocks beyond it, which is the backpressure that slows reading down to
-	// the sink's pace and keeps memory flat.
+	// the sink's pace and keeps memory flat. It is raised to Parallelism and
+	// to BatchSize when below them.
 	MaxInFlight int
+	// BatchSize, above 1, sends up to that many items of a lane in one
+	// request through the sender's SendBatch; the sender must then be a
+	// BatchSender. A lane's items keep their order inside a batch and
+	// across batches.
+	BatchSize int
+	// Linger is how long a lane with a batch started waits for more items
+	// before it sends the batch unfilled. 0 sends whatever is queued at
+	// once.
+	Linger time.Duration
 	// Ack is called with the newest item settled together with every item
-	// before it, in Seq order. It may be called from any goroutine.
+	// before it, in Seq order. It may be called from any goroutine, and
+	// may call InFlight.
 	Ack func(seq string, created time.Time)
 	// Settled, when set, is called after each send with its outcome: nil, a
 	// *RejectedError (given up on: the item still counts as settled), or
@@ -47,6 +58,7 @@ type DispatcherOptions struct {
 // checkpoint never passes an item that is not settled.
 type Dispatcher struct {
 	send    Sender
+	batch   BatchSender // nil unless BatchSize > 1
 	sendCtx context.Context
 	opts    DispatcherOptions
 
@@ -54,9 +66,10 @@ type Dispatcher struct {
 	sem   chan struct{}
 	wg    sync.WaitGroup
 
-	mu      sync.Mutex
-	window  []*entry // submitted and not yet acknowledged, in Seq order
-	waiters []chan struct{}
+	mu       sync.Mutex
+	window   []*entry     // submitted and not yet acknowledged, in Seq order
+	inFlight atomic.Int64 // len(window), readable without mu
+	waiters  []chan struct{}
 
 	closeOnce sync.Once
 }
@@ -68,25 +81,37 @@ type entry struct {
 
 // NewDispatcher starts a dispatcher sending through s. Sends use sendCtx, so
 // that its owner decides how long in-flight items may finish after reading
-// stops; Close waits for the senders.
+// stops; Close waits for the senders. With BatchSize above 1, s must also be
+// a BatchSender.
 func NewDispatcher(sendCtx context.Context, s Sender, opts DispatcherOptions) *Dispatcher {
 	if opts.Parallelism < 1 {
 		opts.Parallelism = 1
 	}
-	if opts.MaxInFlight < opts.Parallelism {
-		opts.MaxInFlight = opts.Parallelism
-	}
+	// At least one item per lane and one full batch may be in flight, or
+	// lanes would idle and batches could never fill.
+	opts.MaxInFlight = max(opts.MaxInFlight, opts.Parallelism, opts.BatchSize)
 	d := &Dispatcher{
 		send: s, sendCtx: sendCtx, opts: opts,
 		lanes: make([]chan *entry, opts.Parallelism),
 		sem:   make(chan struct{}, opts.MaxInFlight),
+	}
+	if opts.BatchSize > 1 {
+		b, ok := s.(BatchSender)
+		if !ok {
+			panic("delivery: BatchSize > 1 needs a BatchSender")
+		}
+		d.batch = b
 	}
 	for i := range d.lanes {
 		// A lane never holds more than MaxInFlight entries, so sends to
 		// it never block beyond the semaphore.
 		ch := make(chan *entry, opts.MaxInFlight)
 		d.lanes[i] = ch
-		d.wg.Go(func() { d.lane(ch) })
+		if d.batch != nil {
+			d.wg.Go(func() { d.batchLane(ch) })
+		} else {
+			d.wg.Go(func() { d.lane(ch) })
+		}
 	}
 	return d
 }
@@ -94,15 +119,21 @@ func NewDispatcher(sendCtx context.Context, s Sender, opts DispatcherOptions) *D
 // Submit queues items for delivery, blocking while MaxInFlight items are
 // unsettled. Submit and Close must not be called concurrently.
 func (d *Dispatcher) Submit(ctx context.Context, items []Item) error {
+	// One allocation for the entries of a call rather than one each; the
+	// block lives until its last entry is acknowledged, which, entries
+	// being acknowledged in order, is soon after its first.
+	block := make([]entry, len(items))
 	for i := range items {
 		select {
 		case d.sem <- struct{}{}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		e := &entry{item: items[i]}
+		e := &block[i]
+		e.item = items[i]
 		d.mu.Lock()
 		d.window = append(d.window, e)
+		d.inFlight.Store(int64(len(d.window)))
 		d.mu.Unlock()
 		if e.item.Drop {
 			d.settle(e)
@@ -114,11 +145,7 @@ func (d *Dispatcher) Submit(ctx context.Context, items []Item) error {
 }
 
 // InFlight returns how many items are submitted and not yet acknowledged.
-func (d *Dispatcher) InFlight() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return len(d.window)
-}
+func (d *Dispatcher) InFlight() int { return int(d.inFlight.Load()) }
 
 // Flush blocks until every submitted item is settled, or ctx ends.
 func (d *Dispatcher) Flush(ctx context.Context) error {
@@ -153,9 +180,7 @@ func (d *Dispatcher) Close() error {
 func (d *Dispatcher) lane(ch <-chan *entry) {
 	for e := range ch {
 		if d.sendCtx.Err() != nil {
-			// Abandoned: not settled, so the checkpoint stays before it
-			// and it is read again after a restart.
-			<-d.sem
+			d.abandon(1)
 			continue
 		}
 		start := time.Now()
@@ -164,17 +189,98 @@ func (d *Dispatcher) lane(ch <-chan *entry) {
 			d.opts.Settled(&e.item, err, time.Since(start))
 		}
 		if err != nil && d.sendCtx.Err() != nil {
-			<-d.sem
+			d.abandon(1)
 			continue
 		}
 		d.settle(e)
 	}
 }
 
-// settle marks e done and acknowledges the longest settled prefix.
-func (d *Dispatcher) settle(e *entry) {
+// batchLane is lane in batched mode: it sends the lane's items in batches
+// of up to BatchSize, in order, and settles a batch's items together.
+func (d *Dispatcher) batchLane(ch <-chan *entry) {
+	batch := make([]*entry, 0, d.opts.BatchSize)
+	events := make([]cloudevents.Event, 0, d.opts.BatchSize)
+	for e := range ch {
+		batch = d.fill(ch, append(batch[:0], e))
+		if d.sendCtx.Err() != nil {
+			d.abandon(len(batch))
+			continue
+		}
+		events = events[:0]
+		for _, e := range batch {
+			events = append(events, e.item.Event)
+		}
+		start := time.Now()
+		err := d.batch.SendBatch(d.sendCtx, events)
+		took := time.Since(start)
+		clear(events) // the next batch may be smaller: hold no stale data
+		if d.opts.Settled != nil {
+			for _, e := range batch {
+				d.opts.Settled(&e.item, err, took)
+			}
+		}
+		if err != nil && d.sendCtx.Err() != nil {
+			d.abandon(len(batch))
+			continue
+		}
+		d.settle(batch...)
+	}
+}
+
+// fill adds to batch what the lane has queued, up to BatchSize, waiting up
+// to Linger for more when the batch is not full. It returns early when the
+// lane is closed or the send context ends.
+func (d *Dispatcher) fill(ch <-chan *entry, batch []*entry) []*entry {
+	var linger <-chan time.Time
+	for len(batch) < d.opts.BatchSize {
+		select {
+		case e, ok := <-ch:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, e)
+			continue
+		default:
+		}
+		// Nothing queued.
+		if d.opts.Linger <= 0 {
+			return batch
+		}
+		if linger == nil {
+			t := time.NewTimer(d.opts.Linger)
+			defer t.Stop()
+			linger = t.C
+		}
+		select {
+		case e, ok := <-ch:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, e)
+		case <-linger:
+			return batch
+		case <-d.sendCtx.Done():
+			return batch
+		}
+	}
+	return batch
+}
+
+// abandon gives up n unsent items: they are not settled, so the checkpoint
+// stays before them and they are read again after a restart.
+func (d *Dispatcher) abandon(n int) {
+	for range n {
+		<-d.sem
+	}
+}
+
+// settle marks es done and acknowledges the longest settled prefix.
+func (d *Dispatcher) settle(es ...*entry) {
 	d.mu.Lock()
-	e.done = true
+	for _, e := range es {
+		e.done = true
+	}
 	n := 0
 	for n < len(d.window) && d.window[n].done {
 		n++
@@ -182,13 +288,21 @@ func (d *Dispatcher) settle(e *entry) {
 	var last *entry
 	if n > 0 {
 		last = d.window[n-1]
+		for _, e := range d.window[:n-1] {
+			// Its block may outlive it: let its event data go now.
+			e.item = Item{}
+		}
 		clear(d.window[:n])
 		d.window = d.window[n:]
+		d.inFlight.Store(int64(len(d.window)))
 	}
 	if last != nil && d.opts.Ack != nil {
 		// Under the lock: two lanes settling at once must not acknowledge
 		// out of order.
 		d.opts.Ack(last.item.Seq, last.item.Created)
+	}
+	if last != nil {
+		last.item = Item{}
 	}
 	var waiters []chan struct{}
 	if len(d.window) == 0 {
@@ -204,11 +318,16 @@ func (d *Dispatcher) settle(e *entry) {
 	}
 }
 
+// laneOf maps a key to a lane: FNV-1a, inline so that it costs no
+// allocation per item.
 func laneOf(key string, n int) int {
 	if n == 1 {
 		return 0
 	}
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(key))
-	return int(h.Sum32() % uint32(n))
+	h := uint32(2166136261)
+	for i := 0; i < len(key); i++ {
+		h ^= uint32(key[i])
+		h *= 16777619
+	}
+	return int(h % uint32(n))
 }

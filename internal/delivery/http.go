@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -14,8 +15,6 @@ import (
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
-	"github.com/cloudevents/sdk-go/v2/binding"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 )
 
 // Defaults of HTTPOptions.
@@ -55,17 +54,23 @@ type HTTPOptions struct {
 }
 
 // HTTPSender delivers events to one HTTP sink as binary-mode CloudEvents
-// (attributes in ce-* headers, data as the body). It is safe for concurrent
-// use; all sends share one keep-alive connection pool.
+// (attributes in ce-* headers, data as the body), or several at once as a
+// CloudEvents JSON batch (SendBatch). It is safe for concurrent use; all
+// sends share one keep-alive connection pool.
 type HTTPSender struct {
-	proto     *cehttp.Protocol
 	transport *http.Transport
+	url       *url.URL
+	auth      string // the Authorization header for credentials in the URL
+	timeout   time.Duration
 	target    string // the sink URL without credentials, for errors
 	policy    Policy
 	observer  Observer
 }
 
-var _ Sender = (*HTTPSender)(nil)
+var (
+	_ Sender      = (*HTTPSender)(nil)
+	_ BatchSender = (*HTTPSender)(nil)
+)
 
 // NewHTTPSender returns a sender to the sink at target, an http or https URL.
 // The URL may carry credentials (user:password@host, sent as basic auth);
@@ -91,30 +96,25 @@ func NewHTTPSender(target string, opts HTTPOptions) (*HTTPSender, error) {
 		return nil, fmt.Errorf("loading CA bundle: %w", err)
 	}
 
-	transport := newTransport(tlsConf, cmp.Or(opts.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost))
-	client := http.Client{
-		Transport:     transport,
-		Timeout:       cmp.Or(opts.Timeout, DefaultTimeout),
-		CheckRedirect: refuseRedirect,
-	}
-	proto, err := cehttp.New(cehttp.WithTarget(u.String()), cehttp.WithClient(client))
-	if err != nil {
-		// The SDK's option errors may quote the URL; the target was checked
-		// above, so this is not the user's to fix and carries no detail.
-		return nil, fmt.Errorf("creating CloudEvents HTTP client for %s: option rejected", safe)
-	}
-
 	observer := opts.Observer
 	if observer == nil {
 		observer = noopObserver{}
 	}
-	return &HTTPSender{
-		proto:     proto,
-		transport: transport,
+	s := &HTTPSender{
+		transport: newTransport(tlsConf, cmp.Or(opts.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost)),
+		url:       u,
+		timeout:   cmp.Or(opts.Timeout, DefaultTimeout),
 		target:    safe,
 		policy:    opts.Policy.withDefaults(),
 		observer:  observer,
-	}, nil
+	}
+	if u.User != nil {
+		// What http.Client does for credentials in the URL; the transport
+		// alone does not.
+		pass, _ := u.User.Password()
+		s.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pass))
+	}
+	return s, nil
 }
 
 // Send delivers e, retrying as the policy allows. See Sender.
@@ -124,9 +124,42 @@ func (s *HTTPSender) Send(ctx context.Context, e cloudevents.Event) error {
 	if err := e.Validate(); err != nil {
 		return &RejectedError{EventID: e.ID(), Err: fmt.Errorf("validating event: %w", err)}
 	}
+	return s.deliver(ctx, e.ID(), func(req *http.Request) error { return writeBinary(ctx, req, &e) })
+}
+
+// SendBatch delivers events in one request as a CloudEvents JSON batch,
+// retrying the whole batch as the policy allows: the sink acknowledges or
+// refuses a batch as one. See BatchSender.
+func (s *HTTPSender) SendBatch(ctx context.Context, events []cloudevents.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	for i := range events {
+		if err := events[i].Validate(); err != nil {
+			return &RejectedError{EventID: events[i].ID(), Err: fmt.Errorf("validating event: %w", err)}
+		}
+	}
+	body, err := marshalBatch(events)
+	if err != nil {
+		return &RejectedError{EventID: events[0].ID(), Err: err}
+	}
+	id := events[0].ID()
+	if len(events) > 1 {
+		id = fmt.Sprintf("%s (and %d more in its batch)", id, len(events)-1)
+	}
+	return s.deliver(ctx, id, func(req *http.Request) error {
+		req.Header = http.Header{hdrContentType: {BatchContentType}}
+		setBody(req, body)
+		return nil
+	})
+}
+
+// deliver sends the request that write fills, retrying as the policy
+// allows. id names what is sent, in errors.
+func (s *HTTPSender) deliver(ctx context.Context, id string, write func(*http.Request) error) error {
 	for attempt := 1; ; attempt++ {
 		start := time.Now()
-		status, wait, err := s.attempt(ctx, &e)
+		status, wait, err := s.attempt(ctx, write)
 		s.observer.Attempted(status, err, time.Since(start))
 
 		verdict := Classify(status, err)
@@ -139,10 +172,10 @@ func (s *HTTPSender) Send(ctx context.Context, e cloudevents.Event) error {
 			return ctxErr
 		}
 		if verdict == Reject {
-			return &RejectedError{EventID: e.ID(), StatusCode: status, Attempts: attempt, Err: err}
+			return &RejectedError{EventID: id, StatusCode: status, Attempts: attempt, Err: err}
 		}
 		if s.policy.exhausted(attempt) {
-			return &RejectedError{EventID: e.ID(), StatusCode: status, Attempts: attempt,
+			return &RejectedError{EventID: id, StatusCode: status, Attempts: attempt,
 				Err: fmt.Errorf("giving up after %d retries: %w", s.policy.MaxRetries, err)}
 		}
 
@@ -154,49 +187,59 @@ func (s *HTTPSender) Send(ctx context.Context, e cloudevents.Event) error {
 	}
 }
 
-// attempt sends e once. It returns the sink's status (0 if it did not
+// attempt sends one request. It returns the sink's status (0 if it did not
 // answer), the Retry-After it asked for, and what went wrong (nil if the
 // status is 2xx).
 //
-// It goes through the SDK protocol's Request rather than client.Send because
-// Send hides the response: Retry-After could not be read, and the body could
-// not be drained for the connection to be reused.
-func (s *HTTPSender) attempt(ctx context.Context, e *cloudevents.Event) (int, time.Duration, error) {
-	resp, err := s.proto.Request(ctx, binding.ToMessage(e))
-	// The SDK returns its *Result unwrapped; the assertion, unlike
-	// errors.As, costs no allocation on every send.
-	result, ok := err.(*cehttp.Result)
-	if !ok {
-		// No HTTP answer: Request never returns a response without a Result.
+// The request is built here rather than by the SDK's protocol: its Request
+// hides the response (Retry-After could not be read, nor the body drained
+// for the connection to be reused), and its per-request wrapping showed in
+// the profile. It goes to the transport, not through an http.Client: a
+// client copies the headers of every request in case of a redirect, which
+// also showed, and redirects are not followed anyway (see Classify: a 3xx
+// comes back as it is and is rejected).
+func (s *HTTPSender) attempt(ctx context.Context, write func(*http.Request) error) (int, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	req := (&http.Request{
+		Method: http.MethodPost, URL: s.url, Host: s.url.Host,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+	}).WithContext(ctx)
+	if err := write(req); err != nil {
+		// Not from the network: encoding the same event again fails the
+		// same way (Classify rejects it).
+		return 0, 0, fmt.Errorf("encoding the request: %w", err)
+	}
+	if s.auth != "" {
+		req.Header["Authorization"] = []string{s.auth}
+	}
+	resp, err := s.transport.RoundTrip(req)
+	if err != nil {
 		return 0, 0, s.transportError(err)
 	}
-	msg, _ := resp.(*cehttp.Message)
-	status := result.StatusCode
+	status := resp.StatusCode
 	if status/100 == 2 {
-		finish(msg, 0)
+		finish(resp, 0)
 		return status, 0, nil
 	}
 
-	var wait time.Duration
-	if msg != nil {
-		wait = retryAfter(status, msg.Header.Get("Retry-After"), time.Now())
-	}
+	wait := retryAfter(status, resp.Header.Get("Retry-After"), time.Now())
 	err = fmt.Errorf("sink answered %d %s", status, http.StatusText(status))
-	if reason := finish(msg, maxErrorBody); reason != "" {
+	if reason := finish(resp, maxErrorBody); reason != "" {
 		err = fmt.Errorf("%w: %s", err, reason)
 	}
 	return status, wait, err
 }
 
-// transportError strips the SDK's wrapping from a failed request and puts
-// the redacted URL in place of the one net/http quotes, which keeps the
+// transportError wraps a failed request's error as http.Client would, in a
+// *url.Error, but naming the redacted URL: net/http's would keep the
 // username (only the password is masked).
 func (s *HTTPSender) transportError(err error) error {
 	var urlErr *url.Error
-	if !errors.As(err, &urlErr) {
-		return err
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err
 	}
-	err = &url.Error{Op: urlErr.Op, URL: s.target, Err: urlErr.Err}
+	err = &url.Error{Op: "Post", URL: s.target, Err: err}
 	var verifyErr *tls.CertificateVerificationError
 	if errors.As(err, &verifyErr) {
 		return fmt.Errorf("verifying the sink's TLS certificate (for a private CA, give its CA bundle): %w", err)
@@ -217,22 +260,19 @@ func (s *HTTPSender) Close() error {
 // finish reads the rest of an answer and closes it: net/http reuses a
 // connection only once its previous body was read to the end. It returns up
 // to keep bytes from the start of the body, trimmed, for error messages.
-func finish(msg *cehttp.Message, keep int64) string {
-	if msg == nil || msg.BodyReader == nil {
-		return ""
-	}
-	if msg.Header.Get("Content-Length") == "0" {
-		// The usual acknowledgement: nothing to read, so no reader to
-		// allocate for it; closing is enough to release the connection.
-		_ = msg.Finish(nil)
+func finish(resp *http.Response, keep int64) string {
+	if resp.ContentLength == 0 {
+		// The usual acknowledgement: nothing to read; closing is enough
+		// to release the connection.
+		_ = resp.Body.Close()
 		return ""
 	}
 	var head []byte
 	if keep > 0 {
-		head, _ = io.ReadAll(io.LimitReader(msg.BodyReader, keep))
+		head, _ = io.ReadAll(io.LimitReader(resp.Body, keep))
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(msg.BodyReader, maxDrain))
-	_ = msg.Finish(nil)
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+	_ = resp.Body.Close()
 	return strings.TrimSpace(strings.ToValidUTF8(string(head), "\uFFFD"))
 }
 
@@ -249,12 +289,6 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
-
-// refuseRedirect stops net/http from following redirects. Following them
-// would turn the POST of a 301, 302 or 303 into a GET without the event,
-// which the target may well answer 200: an event lost and reported
-// delivered. The 3xx answer is returned instead and rejected (see Classify).
-func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // parseTarget checks the sink URL. Its errors never quote the URL, which may
 // hold credentials.

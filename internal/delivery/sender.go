@@ -51,3 +51,11 @@ type noopObserver struct{}
 
 func (noopObserver) Attempted(int, error, time.Duration) {}
 func (noopObserver) Retrying(int, time.Duration, error)  {}
+
+// BatchSender delivers several events in one request. The sink acknowledges
+// or refuses them as one: nil means every event was delivered, a
+// *RejectedError that none will be, and the context's error that the batch
+// is to be treated as not delivered.
+type BatchSender interface {
+	SendBatch(ctx context.Context, events []cloudevents.Event) error
+}

@@ -65,8 +65,31 @@ func New(reg prometheus.Registerer) *Metrics {
 	reg.MustRegister(m.EventsDelivered, m.EventsFailed, m.EventsRetried, m.EventsDropped, m.DeliveryLatency,
 		m.AWSCalls, m.AWSErrors, m.RecordsRead, m.RecordsSkipped, m.IteratorAge, m.CheckpointLag,
 		m.ShardsActive, m.ShardsFinished, m.TrimmedGaps, m.CheckpointSaves)
+	// Series with a known, fixed set of labels start at 0, so that a rate
+	// or an alert on them works before the first increment (an absent
+	// series is not a zero one).
+	for _, op := range Operations {
+		m.AWSCalls.WithLabelValues(op)
+	}
+	for _, reason := range []string{DropRejected, DropExhausted, DropInvalid} {
+		m.EventsDropped.WithLabelValues(reason)
+	}
+	for _, result := range []string{"ok", "error"} {
+		m.CheckpointSaves.WithLabelValues(result)
+	}
 	return m
 }
+
+// Operations are the DynamoDB Streams API operations the source calls, the
+// values of the operation label.
+var Operations = []string{"ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"}
+
+// Reasons of events_dropped_total.
+const (
+	DropRejected  = "rejected"  // the sink answered a status that is not retried
+	DropExhausted = "exhausted" // retries used up
+	DropInvalid   = "invalid"   // the record could not be turned into an event
+)
 
 // NewUnregistered returns collectors registered nowhere, for tests and
 // tools that do not serve metrics.

@@ -138,8 +138,16 @@ func Run(ctx context.Context, cfg Config) error {
 	if spec.StartingTimestamp != nil {
 		startingTS = spec.StartingTimestamp.Time
 	}
+	dispatch := delivery.DispatcherOptions{Parallelism: spec.GetParallelism()}
+	if size := spec.GetBatchSize(); size > 1 {
+		if _, ok := sender.(delivery.BatchSender); ok {
+			dispatch.BatchSize, dispatch.Linger = size, spec.GetBatchLinger()
+		} else {
+			log.Warn("delivery.batch is ignored: this sink takes events one by one", "sink", fmt.Sprintf("%T", sender))
+		}
+	}
 	newProc := func(ref stream.ShardRef, ack func(string)) stream.Processor {
-		return newShardProcessor(sendCtx, ref, sender, conv, spec.GetParallelism(), ack, m, log)
+		return newShardProcessor(sendCtx, ref, sender, conv, dispatch, ack, m, log)
 	}
 	reader := stream.NewReader(client, table, store, newProc, stream.Options{
 		StartingPosition:  spec.GetStartingPosition(),

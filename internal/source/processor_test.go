@@ -1,0 +1,161 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	cloudevents "github.com/cloudevents/sdk-go/v2"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/delivery"
+	"github.com/dynamodb-source/dynamodb-source/internal/event"
+	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
+	"github.com/dynamodb-source/dynamodb-source/internal/stream"
+)
+
+// senderFunc is an in-process sink: the processor's contract is about
+// order, acknowledgement and shutdown, which HTTP would only slow down.
+type senderFunc func(ctx context.Context, e cloudevents.Event) error
+
+func (f senderFunc) Send(ctx context.Context, e cloudevents.Event) error { return f(ctx, e) }
+
+// page returns records from..from+n-1 over keys items, sequence numbers
+// zero-padded so that they sort as they were written.
+func page(from, n, keys int) []types.Record {
+	recs := make([]types.Record, n)
+	now := time.Now()
+	for i := range recs {
+		seq := from + i
+		recs[i] = types.Record{
+			EventID:   aws.String("ev-" + strconv.Itoa(seq)),
+			EventName: types.OperationTypeInsert,
+			Dynamodb: &types.StreamRecord{
+				Keys:                        map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "k" + strconv.Itoa(seq%keys)}},
+				SequenceNumber:              aws.String(fmt.Sprintf("%012d", seq)),
+				ApproximateCreationDateTime: &now,
+			},
+		}
+	}
+	return recs
+}
+
+type acks struct {
+	mu   sync.Mutex
+	seqs []string
+}
+
+func (a *acks) ack(seq string) {
+	a.mu.Lock()
+	a.seqs = append(a.seqs, seq)
+	a.mu.Unlock()
+}
+
+func (a *acks) last() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.seqs) == 0 {
+		return ""
+	}
+	return a.seqs[len(a.seqs)-1]
+}
+
+func newTestProcessor(sendCtx context.Context, s delivery.Sender, a *acks) *shardProcessor {
+	conv := &event.Converter{Source: "arn:aws:dynamodb:us-east-1:123456789012:table/orders"}
+	return newShardProcessor(sendCtx, stream.ShardRef{StreamARN: "s", ShardID: "shard-1"}, s, conv,
+		delivery.DispatcherOptions{Parallelism: 8}, a.ack, metrics.NewUnregistered(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+func TestProcessorKeepsOrderAcrossPagesAndFlushWaitsForQueuedPages(t *testing.T) {
+	var (
+		mu  sync.Mutex
+		got = map[string][]int{}
+	)
+	sink := senderFunc(func(_ context.Context, e cloudevents.Event) error {
+		id, _ := strconv.Atoi(e.ID()[len("ev-"):])
+		mu.Lock()
+		got[e.Subject()] = append(got[e.Subject()], id)
+		mu.Unlock()
+		return nil
+	})
+	var a acks
+	p := newTestProcessor(context.Background(), sink, &a)
+	defer p.Close()
+	const pages, size, keys = 5, 1000, 7
+	for i := range pages {
+		if err := p.Submit(context.Background(), page(i*size, size, keys)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Flush returns only once the queued pages too are delivered.
+	if err := p.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for key, ids := range got {
+		total += len(ids)
+		for i := 1; i < len(ids); i++ {
+			if ids[i] <= ids[i-1] {
+				t.Fatalf("%s: record %d delivered after %d", key, ids[i], ids[i-1])
+			}
+		}
+	}
+	if total != pages*size {
+		t.Fatalf("delivered %d records after Flush, want %d", total, pages*size)
+	}
+	if want := fmt.Sprintf("%012d", pages*size-1); a.last() != want {
+		t.Fatalf("last ack %s, want %s", a.last(), want)
+	}
+}
+
+func TestProcessorCloseDropsQueuedPagesWithoutAcknowledgingThem(t *testing.T) {
+	sendCtx, cancel := context.WithCancel(context.Background())
+	var (
+		mu   sync.Mutex
+		sent int
+	)
+	sink := senderFunc(func(ctx context.Context, _ cloudevents.Event) error {
+		mu.Lock()
+		sent++
+		mu.Unlock()
+		<-ctx.Done() // a sink that never answers
+		return ctx.Err()
+	})
+	var a acks
+	p := newTestProcessor(sendCtx, sink, &a)
+	// The window holds 2,048 records: two pages and part of a third, whose
+	// rest waits in the converter; the next Submit must block.
+	for i := range 3 {
+		if err := p.Submit(context.Background(), page(i*1000, 1000, 1000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, stop := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer stop()
+	if err := p.Submit(ctx, page(3000, 1000, 1000)); err == nil {
+		t.Fatal("Submit did not block with the window full and a page in the converter")
+	}
+	cancel()
+	done := make(chan struct{})
+	go func() { p.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	p.Close() // idempotent
+	if got := a.last(); got != "" {
+		t.Fatalf("acknowledged %s though the sink took nothing", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if sent > 2048 {
+		t.Fatalf("%d records were sent, more than the 2,048 in flight", sent)
+	}
+}

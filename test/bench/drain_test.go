@@ -1,0 +1,186 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/ddblocal"
+)
+
+// batchFlags turn on CloudEvents batched mode for the batched drain.
+var batchFlags = []string{"--delivery.batch.size", "100", "--delivery.batch.linger", "5ms"}
+
+// BenchmarkDrain loads a backlog into a fresh table, then, in this order,
+// reads it with a plain GetRecords loop (the ceiling), drains it with the
+// binary in its default mode (one event per request), drains it again in
+// batched mode, and reads the ceiling once more. The larger of the two
+// ceilings is the one the drains are compared with, so a JVM still warming
+// up at the first read cannot flatter the ratios.
+func BenchmarkDrain(b *testing.B) {
+	sizes := []int{10_000, 50_000}
+	if *large {
+		sizes = append(sizes, 200_000)
+	}
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				benchDrain(b, n)
+			}
+		})
+	}
+}
+
+func benchDrain(b *testing.B, n int) {
+	ctx := context.Background()
+	db := ddblocal.Start(b)
+	const table = "bench"
+	tableARN, streamARN := db.CreateTable(ctx, b, table, types.StreamViewTypeNewAndOldImages)
+
+	r := &drainResult{records: n}
+	r.load = load(ctx, b, db, table, n)
+	r.shards = shardCount(ctx, b, db, streamARN)
+	b.Logf("loaded %d items in %s (%d shard(s))", n, r.load.Round(time.Millisecond), r.shards)
+
+	read := func() float64 {
+		got, d := readCeiling(ctx, b, db, streamARN)
+		if got != n {
+			b.Fatalf("the stream holds %d records, want %d", got, n)
+		}
+		b.Logf("read ceiling: %d records in %s", n, d.Round(time.Millisecond))
+		return float64(n) / d.Seconds()
+	}
+	sink := startSink(b)
+	r.ceiling[0] = read()
+	r.def = drain(b, db, tableARN, sink, n)
+	r.batch = drain(b, db, tableARN, sink, n, batchFlags...)
+	r.ceiling[1] = read()
+	if *profileDir != "" && n == 50_000 {
+		profile(b, db, tableARN, sink, n, r.def.elapsed, "cpu-default.pprof")
+		profile(b, db, tableARN, sink, n, r.batch.elapsed, "cpu-batched.pprof", batchFlags...)
+	}
+
+	ceiling := r.ceilingRate()
+	b.Logf("ceiling %.0f rec/s; default %.0f ev/s (%.0f%%); batched %.0f ev/s (%.0f%%)",
+		ceiling, r.def.rate(), 100*r.def.rate()/ceiling, r.batch.rate(), 100*r.batch.rate()/ceiling)
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(r.load.Seconds(), "load-s")
+	b.ReportMetric(ceiling, "ceiling-rec/s")
+	b.ReportMetric(r.def.rate(), "default-ev/s")
+	b.ReportMetric(100*r.def.rate()/ceiling, "default-%ceiling")
+	b.ReportMetric(r.def.cpuPer1k(), "default-cpu-ms/1k")
+	b.ReportMetric(r.def.rssMiB(), "default-rss-MiB")
+	b.ReportMetric(r.batch.rate(), "batched-ev/s")
+	b.ReportMetric(100*r.batch.rate()/ceiling, "batched-%ceiling")
+	b.ReportMetric(r.batch.cpuPer1k(), "batched-cpu-ms/1k")
+	b.ReportMetric(r.batch.rssMiB(), "batched-rss-MiB")
+	results.addDrain(r)
+}
+
+// drain runs the binary from TRIM_HORIZON until the sink has acknowledged
+// all n records, and measures it.
+func drain(b *testing.B, db *ddblocal.Server, tableARN string, sink *sink, n int, extra ...string) runStats {
+	b.Helper()
+	binaryMode := len(extra) == 0
+	reached := sink.expect(int64(n), binaryMode)
+	args := append([]string{"--startingPosition", "TRIM_HORIZON"}, extra...)
+	p := startSource(b, db, tableARN, sink.URL, args...)
+	rss := p.sampleRSS()
+
+	select {
+	case <-reached:
+	case <-p.done:
+		b.Fatalf("dynamodb-source exited after %d of %d events", sink.events.Load(), n)
+	case <-time.After(time.Duration(n)*time.Millisecond + time.Minute):
+		b.Fatalf("only %d of %d events after %s", sink.events.Load(), n, time.Since(p.started).Round(time.Second))
+	}
+	cpu := p.cpu()
+	rss.stop()
+	s := runStats{events: n, elapsed: sink.reachedAt().Sub(p.started), cpu: cpu, peakAnon: rss.anon, peakFile: rss.file}
+
+	// Give anything sent twice time to show, then check the sink saw each
+	// record exactly once and the binary counted them all.
+	time.Sleep(300 * time.Millisecond)
+	m := p.scrape()
+	s.peakRSS, s.totalCPU = p.stop()
+	s.requests = sink.requests.Load()
+	if got := sink.events.Load(); got != int64(n) {
+		b.Fatalf("the sink acknowledged %d events, want %d", got, n)
+	}
+	if d := sink.duplicates(); d != 0 {
+		b.Fatalf("the sink received %d duplicate events", d)
+	}
+	if r := sink.refused.Load(); r != 0 {
+		b.Fatalf("the sink refused %d requests", r)
+	}
+	if got := m["dynamodb_source_events_delivered_total"]; got != float64(n) {
+		b.Fatalf("dynamodb_source_events_delivered_total = %v, want %d", got, n)
+	}
+	if !binaryMode && sink.batches.Load() == 0 {
+		b.Fatalf("batched mode sent no batch")
+	}
+	b.Logf("%s: %d events in %s, %d requests, CPU %s, peak RSS %.1f MiB (anon %.1f, file %.1f)",
+		modeName(extra), n, s.elapsed.Round(time.Millisecond), s.requests, s.cpu, s.rssMiB(),
+		mib(s.peakAnon), mib(s.peakFile))
+	return s
+}
+
+// profile drains once more with /debug/pprof on and saves a CPU profile of
+// the first whole seconds of the drain, all of which are busy.
+func profile(b *testing.B, db *ddblocal.Server, tableARN string, sink *sink, n int, busy time.Duration, name string, extra ...string) {
+	b.Helper()
+	secs := max(int(busy/time.Second), 1)
+	reached := sink.expect(int64(n), false)
+	p := startSource(b, db, tableARN, sink.URL, append([]string{"--startingPosition", "TRIM_HORIZON", "--pprof"}, extra...)...)
+	p.waitHealthy(10 * time.Second)
+	prof := p.fetch(fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), time.Duration(secs)*time.Second+30*time.Second)
+	<-reached
+	p.stop()
+	if err := os.MkdirAll(*profileDir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(*profileDir, name)
+	if err := os.WriteFile(path, prof, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("CPU profile of %ds of a %s drain: %s", secs, modeName(extra), path)
+}
+
+func modeName(flags []string) string {
+	if len(flags) == 0 {
+		return "default"
+	}
+	return "batched (" + strings.Join(flags, " ") + ")"
+}
+
+type runStats struct {
+	events   int
+	elapsed  time.Duration // process start to the last event's arrival
+	cpu      time.Duration // CPU used by then
+	totalCPU time.Duration // CPU of the whole process life
+	peakRSS  int64         // ru_maxrss
+	peakAnon int64         // sampled
+	peakFile int64         // sampled
+	requests int64
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+func (s runStats) rate() float64            { return float64(s.events) / s.elapsed.Seconds() }
+func (s runStats) cpuPer1k() float64        { return float64(s.cpu.Milliseconds()) * 1000 / float64(s.events) }
+func (s runStats) rssMiB() float64          { return float64(s.peakRSS) / (1 << 20) }
+func (r *drainResult) ceilingRate() float64 { return max(r.ceiling[0], r.ceiling[1]) }
+
+type drainResult struct {
+	records    int
+	shards     int
+	load       time.Duration
+	ceiling    [2]float64 // records/s, before and after the drains
+	def, batch runStats
+}

@@ -1,0 +1,304 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/ddblocal"
+)
+
+// clockTicks is USER_HZ, the unit of utime and stime in /proc/<pid>/stat. It
+// is 100 on every Linux architecture Go supports.
+const clockTicks = 100
+
+// source is one running dynamodb-source process.
+type source struct {
+	tb      testing.TB
+	cmd     *exec.Cmd
+	started time.Time
+	metrics string // base URL of its metrics server
+	stderr  *syncBuffer
+	done    chan struct{}
+	usage   *syscall.Rusage // set once it exited
+}
+
+// sourceArgs is the command line of a source reading table from db into
+// sinkURL with an in-memory checkpoint, so that every run starts afresh.
+func sourceArgs(db *ddblocal.Server, tableARN, sinkURL string, metricsPort int, extra ...string) []string {
+	args := []string{"create", "source", "awsdynamodb", "--arn", tableARN,
+		"--auth.credentials.accessKeyID", "bench", "--auth.credentials.secretAccessKey", "bench",
+		"--endpoint.url", db.Endpoint, "--sink.uri", sinkURL,
+		"--checkpoint.store", "memory", "--metrics-port", strconv.Itoa(metricsPort), "--log-level", "warn"}
+	return append(args, extra...)
+}
+
+// startSource starts the binary. It is killed when the benchmark ends if
+// it is still running.
+func startSource(tb testing.TB, db *ddblocal.Server, tableARN, sinkURL string, extra ...string) *source {
+	tb.Helper()
+	port := freePort(tb)
+	s := &source{tb: tb, stderr: &syncBuffer{}, done: make(chan struct{}),
+		metrics: "http://127.0.0.1:" + strconv.Itoa(port)}
+	s.cmd = exec.Command(binary, sourceArgs(db, tableARN, sinkURL, port, extra...)...)
+	s.cmd.Env = cleanEnv()
+	s.cmd.Stdout = io.Discard
+	s.cmd.Stderr = s.stderr
+	s.started = time.Now()
+	if err := s.cmd.Start(); err != nil {
+		tb.Fatalf("starting dynamodb-source: %v", err)
+	}
+	go func() {
+		_ = s.cmd.Wait()
+		if ru, ok := s.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			s.usage = ru
+		}
+		close(s.done)
+	}()
+	tb.Cleanup(func() {
+		select {
+		case <-s.done:
+		default:
+			_ = s.cmd.Process.Kill()
+			<-s.done
+		}
+		if tb.Failed() {
+			tb.Logf("dynamodb-source stderr:\n%s", s.stderr.String())
+		}
+	})
+	return s
+}
+
+// cleanEnv keeps the machine's AWS settings (profiles, CA bundles, real
+// credentials) away from the binary.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "AWS_EC2_METADATA_DISABLED=true")
+}
+
+// cpu returns the CPU time the process has used so far.
+func (s *source) cpu() time.Duration {
+	s.tb.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		s.tb.Fatalf("reading the source's CPU time: %v", err)
+	}
+	// The command name (field 2) may hold spaces; fields after its closing
+	// parenthesis are fixed: utime and stime are the 12th and 13th of them.
+	rest := string(b[bytes.LastIndexByte(b, ')')+2:])
+	f := strings.Fields(rest)
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * time.Second / clockTicks
+}
+
+// stop sends SIGTERM, waits for the exit and returns the process's peak
+// resident set size in bytes and its total CPU time.
+func (s *source) stop() (peakRSS int64, cpu time.Duration) {
+	s.tb.Helper()
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+		s.tb.Fatalf("dynamodb-source did not stop within 30s of SIGTERM")
+	}
+	if code := s.cmd.ProcessState.ExitCode(); code != 0 {
+		s.tb.Fatalf("dynamodb-source exited with %d", code)
+	}
+	if s.usage == nil {
+		s.tb.Fatalf("no resource usage for dynamodb-source")
+	}
+	cpu = time.Duration(s.usage.Utime.Nano() + s.usage.Stime.Nano())
+	// Linux reports ru_maxrss in KiB.
+	return s.usage.Maxrss << 10, cpu
+}
+
+// waitReady waits until /readyz answers 200 (the source found its stream)
+// and the first GetRecords call was made.
+func (s *source) waitReady(timeout time.Duration) {
+	s.tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		select {
+		case <-s.done:
+			s.tb.Fatalf("dynamodb-source exited before it was ready")
+		default:
+		}
+		if resp, err := http.Get(s.metrics + "/readyz"); err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK && s.scrape()[`dynamodb_source_aws_calls_total{operation="GetRecords"}`] > 0 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			s.tb.Fatalf("dynamodb-source not reading within %s", timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// scrape reads /metrics into a map from series (name and labels, as
+// printed) to value. Histograms and summaries appear as their _sum, _count
+// and _bucket series.
+func (s *source) scrape() map[string]float64 {
+	s.tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.metrics+"/metrics", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	return parseMetrics(resp.Body)
+}
+
+func parseMetrics(r io.Reader) map[string]float64 {
+	out := map[string]float64{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			continue
+		}
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			continue
+		}
+		out[line[:i]] = v
+	}
+	return out
+}
+
+func freePort(tb testing.TB) int {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("finding a free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// fetch GETs path from the metrics server and returns the body.
+func (s *source) fetch(path string, timeout time.Duration) []byte {
+	s.tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.metrics+path, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.tb.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		s.tb.Fatalf("GET %s: %d %v %s", path, resp.StatusCode, err, body)
+	}
+	return body
+}
+
+// waitHealthy waits until the metrics server answers /healthz.
+func (s *source) waitHealthy(timeout time.Duration) {
+	s.tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if resp, err := http.Get(s.metrics + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			s.tb.Fatalf("dynamodb-source not serving /healthz within %s", timeout)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// rssSampler samples the process's anonymous and file-backed resident
+// memory every 20 ms, keeping the highest of each: ru_maxrss says how much
+// at peak, this says of what (the heap, or the binary's own pages mapped
+// from the page cache).
+type rssSampler struct {
+	done       chan struct{}
+	stopped    chan struct{}
+	anon, file int64 // bytes, peak of each (not necessarily at once)
+}
+
+func (s *source) sampleRSS() *rssSampler {
+	r := &rssSampler{done: make(chan struct{}), stopped: make(chan struct{})}
+	path := fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid)
+	go func() {
+		defer close(r.stopped)
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if b, err := os.ReadFile(path); err == nil {
+				for line := range strings.Lines(string(b)) {
+					k, v, _ := strings.Cut(line, ":")
+					kib, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+					switch k {
+					case "RssAnon":
+						r.anon = max(r.anon, kib<<10)
+					case "RssFile":
+						r.file = max(r.file, kib<<10)
+					}
+				}
+			}
+			select {
+			case <-r.done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return r
+}
+
+func (r *rssSampler) stop() {
+	close(r.done)
+	<-r.stopped
+}
