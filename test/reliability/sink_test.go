@@ -67,7 +67,7 @@ func testSinkDown(t *testing.T, db *ddblocal.Server) {
 // lane waits for its head event, so the few events unlucky ten times in a
 // row make the drain long: the CI size is kept small for that reason.
 func testSink503Half(t *testing.T, db *ddblocal.Server) {
-	total, items := size(300, 5000), 100
+	total, items := size(200, 5000), 100
 	r := newRig(t, db, "sink503")
 	r.sinks.setBehavior(func(int64, *cloudevents.Event) cesink.Response {
 		if rand.Float64() < 0.5 {

@@ -34,7 +34,7 @@ func injectedNote(px *faultproxy.Proxy, page, op string, f faultproxy.Fault, cod
 
 // LimitExceededException on 30 % of GetRecords.
 func testStreamsLimitExceeded(t *testing.T, db *ddblocal.Server) {
-	total, items := size(2000, 10000), 100
+	total, items := size(1000, 10000), 100
 	r, px := proxied(t, db, "limitexceeded")
 	px.SetRules(faultproxy.Rule{Op: "GetRecords", Fault: faultproxy.LimitExceeded, Probability: 0.3})
 	p := r.start()
