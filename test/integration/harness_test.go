@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -24,6 +25,11 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		fmt.Println("test/integration: skipped with -short (runs the binary against DynamoDB Local)")
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "dynamodb-source-it")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
