@@ -302,3 +302,28 @@ func (r *rssSampler) stop() {
 	close(r.done)
 	<-r.stopped
 }
+
+// waitReadyz polls /readyz every 2 ms and returns how long after the start
+// it first answered 200 (the source found its stream), or 0 if the process
+// exited first.
+func (s *source) waitReadyz(timeout time.Duration) time.Duration {
+	s.tb.Helper()
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.done:
+			return 0
+		default:
+		}
+		if resp, err := client.Get(s.metrics + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return time.Since(s.started)
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	s.tb.Fatalf("dynamodb-source not ready within %s", timeout)
+	return 0
+}
