@@ -10,7 +10,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 
 	"github.com/dynamodb-source/dynamodb-source/internal/kname"
 )
@@ -56,6 +55,17 @@ func ConfigMapLabels(source string) map[string]string {
 	}
 }
 
+// ConfigMaps is what the Kubernetes store needs of the API server: reading
+// and writing ConfigMaps in one namespace. The methods are those of
+// client-go's typed ConfigMapInterface, which therefore satisfies it; the
+// adapter uses the leaner NewConfigMaps. Errors from the API server must be
+// apierrors StatusErrors, so that conflicts can be told apart.
+type ConfigMaps interface {
+	Get(ctx context.Context, name string, opts metav1.GetOptions) (*corev1.ConfigMap, error)
+	Create(ctx context.Context, cm *corev1.ConfigMap, opts metav1.CreateOptions) (*corev1.ConfigMap, error)
+	Update(ctx context.Context, cm *corev1.ConfigMap, opts metav1.UpdateOptions) (*corev1.ConfigMap, error)
+}
+
 // Kubernetes is a Store that keeps the State of one source as JSON under one
 // key of a ConfigMap in the source's namespace, so that it survives the
 // adapter's pod. Writes are optimistic: each carries the resourceVersion the
@@ -66,7 +76,7 @@ func ConfigMapLabels(source string) map[string]string {
 // progress. The ConfigMap is created on the first Save if the controller has
 // not created it already.
 type Kubernetes struct {
-	client    corev1client.ConfigMapInterface
+	client    ConfigMaps
 	namespace string
 	name      string
 	source    string
@@ -81,13 +91,14 @@ type Kubernetes struct {
 
 var _ Store = (*Kubernetes)(nil)
 
-// NewKubernetes returns a store for the source named source in namespace.
-// A typed CoreV1 client keeps the adapter light: it needs no scheme and no
-// cache. The adapter's ServiceAccount needs get, create and update on the
-// ConfigMap named ConfigMapName(source).
-func NewKubernetes(client corev1client.ConfigMapsGetter, namespace, source string) *Kubernetes {
+// NewKubernetes returns a store for the source named source in namespace,
+// reading and writing its ConfigMap through client, which must be bound to
+// that same namespace (NewConfigMaps(cfg, namespace), or a typed client's
+// CoreV1().ConfigMaps(namespace)). The adapter's ServiceAccount needs get,
+// create and update on the ConfigMap named ConfigMapName(source).
+func NewKubernetes(client ConfigMaps, namespace, source string) *Kubernetes {
 	return &Kubernetes{
-		client:    client.ConfigMaps(namespace),
+		client:    client,
 		namespace: namespace,
 		name:      ConfigMapName(source),
 		source:    source,

@@ -209,11 +209,13 @@ func TestAdapterCanKeepItsCheckpoints(t *testing.T) {
 	// Act as the adapter's ServiceAccount.
 	cfg := rest.CopyConfig(h.cfg)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + h.ns + ":awsdynamodbsource-orders"}
-	cs, err := kubernetes.NewForConfig(cfg)
+	// The client the adapter uses (checkpoint.NewConfigMaps), so its RBAC is
+	// tested with the requests it makes.
+	cms, err := checkpoint.NewConfigMaps(cfg, h.ns)
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := checkpoint.NewKubernetes(cs.CoreV1(), h.ns, "orders")
+	store := checkpoint.NewKubernetes(cms, h.ns, "orders")
 	want := checkpoint.State{Streams: map[string]*checkpoint.Stream{"arn:stream": {Shards: map[string]checkpoint.Shard{"s-1": {Sequence: "42"}}}}}
 	h.eventually("the adapter saving its checkpoints (RBAC may take a moment)", func() error {
 		if _, err := store.Load(h.ctx); err != nil {
@@ -221,9 +223,13 @@ func TestAdapterCanKeepItsCheckpoints(t *testing.T) {
 		}
 		return store.Save(h.ctx, want)
 	})
-	got, err := checkpoint.NewKubernetes(cs.CoreV1(), h.ns, "orders").Load(h.ctx)
+	got, err := checkpoint.NewKubernetes(cms, h.ns, "orders").Load(h.ctx)
 	if err != nil || got.Streams["arn:stream"].Shards["s-1"].Sequence != "42" {
 		t.Fatalf("Load() = %+v, %v", got, err)
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if _, err := cs.CoreV1().ConfigMaps(h.ns).List(h.ctx, metav1.ListOptions{}); !apierrors.IsForbidden(err) {
 		t.Errorf("the adapter may list ConfigMaps: %v", err)
@@ -236,7 +242,7 @@ func TestAdapterCanKeepItsCheckpoints(t *testing.T) {
 		h := h.on(t)
 		h.update("orders", func(s *v1alpha1.AWSDynamoDBSource) { s.Spec.StartingPosition = "TRIM_HORIZON" })
 		h.waitEnv("orders", "STARTING_POSITION", "TRIM_HORIZON")
-		got, err := checkpoint.NewKubernetes(cs.CoreV1(), h.ns, "orders").Load(h.ctx)
+		got, err := checkpoint.NewKubernetes(cms, h.ns, "orders").Load(h.ctx)
 		if err != nil || got.Streams["arn:stream"] == nil {
 			t.Fatalf("checkpoints after a reconcile: %+v, %v", got, err)
 		}

@@ -240,9 +240,8 @@ func (s *HTTPSender) transportError(err error) error {
 		err = urlErr.Err
 	}
 	err = &url.Error{Op: "Post", URL: s.target, Err: err}
-	var verifyErr *tls.CertificateVerificationError
-	if errors.As(err, &verifyErr) {
-		return fmt.Errorf("verifying the sink's TLS certificate (for a private CA, give its CA bundle): %w", err)
+	if hint := TLSConfigHint(err); hint != "" {
+		return fmt.Errorf("%s: %w", hint, err)
 	}
 	return err
 }

@@ -71,10 +71,14 @@ var statusRules = [...]struct {
 // status of the sink's answer, or 0 when there was none; err then says why
 // (a transport error: dial, TLS, timeout, reset).
 //
-// Transport errors are retried (a sink that is down, restarting or slow must
-// not lose events) except those no retry can fix: a certificate the sender
-// does not trust, or a sink speaking plain HTTP on an https URL. Those are
-// configuration errors; retrying them forever would hide them.
+// Transport errors are retried: a sink that is down, restarting or slow must
+// not lose events. That includes a certificate the sender does not trust and
+// a sink speaking plain HTTP on an https URL: they are configuration errors,
+// but of the sink's address, not of the event, and every other event would
+// fail the same way; refusing them would drop the whole stream while someone
+// fixes a certificate. Held and retried, the events wait for the fix (or for
+// delivery.retries to run out), and the failure is logged with what to fix
+// (see TLSConfigHint).
 func Classify(statusCode int, err error) Verdict {
 	if statusCode == 0 {
 		return classifyError(err)
@@ -93,8 +97,8 @@ func classifyError(err error) Verdict {
 		// the choice that cannot lose the event.
 		return Retry
 	}
-	if isTLSConfigError(err) {
-		return Reject
+	if TLSConfigHint(err) != "" {
+		return Retry
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) {
@@ -105,9 +109,13 @@ func classifyError(err error) Verdict {
 	return Reject
 }
 
-// isTLSConfigError reports whether err says the TLS peer cannot be trusted
-// or is not speaking TLS at all.
-func isTLSConfigError(err error) bool {
+// TLSConfigHint says what to fix when err shows that the sink's TLS peer
+// cannot be trusted or is not speaking TLS at all, and returns "" for any
+// other error. No retry fixes these; an operator does.
+func TLSConfigHint(err error) string {
+	if err == nil {
+		return ""
+	}
 	var (
 		verifyErr   *tls.CertificateVerificationError
 		authority   x509.UnknownAuthorityError
@@ -115,11 +123,18 @@ func isTLSConfigError(err error) bool {
 		invalid     x509.CertificateInvalidError
 		notTLSReply tls.RecordHeaderError
 	)
-	return errors.As(err, &verifyErr) || errors.As(err, &authority) ||
-		errors.As(err, &hostname) || errors.As(err, &invalid) || errors.As(err, &notTLSReply) ||
+	switch {
+	case errors.As(err, &verifyErr), errors.As(err, &authority), errors.As(err, &invalid):
+		return "the sink's TLS certificate is not trusted: for a private CA give its certificate (sink.CACerts, --sink.CACerts @file), or fix the sink's certificate"
+	case errors.As(err, &hostname):
+		return "the sink's TLS certificate is for another host name: use the name the certificate was issued for in the sink URL, or fix the certificate"
+	case errors.As(err, &notTLSReply),
 		// net/http replaces the RecordHeaderError with this untyped error
 		// when the reply looks like plain HTTP; its text is all there is.
-		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client")
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return "the sink does not speak TLS: use an http:// sink URL, or enable TLS on the sink"
+	}
+	return ""
 }
 
 // Defaults of Policy.

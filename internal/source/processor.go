@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -178,7 +177,7 @@ func (p *shardProcessor) settled(it *delivery.Item, err error, d time.Duration) 
 	case errors.As(err, &rejected):
 		// Given up on after retries if its last failure was one that is
 		// retried; refused outright otherwise (a status that is not
-		// retried, an untrusted certificate, an event that cannot be sent).
+		// retried, an event that cannot be sent).
 		reason := metrics.DropRejected
 		if delivery.Classify(rejected.StatusCode, rejected.Err) == delivery.Retry {
 			reason = metrics.DropExhausted
@@ -188,19 +187,3 @@ func (p *shardProcessor) settled(it *delivery.Item, err error, d time.Duration) 
 			"attempts", rejected.Attempts, "error", rejected.Err)
 	}
 }
-
-// observer counts every delivery attempt.
-type observer struct{ m *metrics.Metrics }
-
-func (o observer) Attempted(status int, err error, _ time.Duration) {
-	if err == nil {
-		return
-	}
-	reason := "network"
-	if status != 0 {
-		reason = strconv.Itoa(status)
-	}
-	o.m.EventsFailed.WithLabelValues(reason).Inc()
-}
-
-func (o observer) Retrying(int, time.Duration, error) { o.m.EventsRetried.Inc() }

@@ -74,7 +74,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 	sender := cfg.Sender
 	if sender == nil {
-		s, err := newHTTPSender(cfg.SinkURI, spec, m)
+		s, err := newHTTPSender(cfg.SinkURI, spec, m, log)
 		if err != nil {
 			return err
 		}
@@ -165,14 +165,14 @@ func Run(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-func newHTTPSender(uri string, spec v1alpha1.AWSDynamoDBSourceSpec, m *metrics.Metrics) (*delivery.HTTPSender, error) {
+func newHTTPSender(uri string, spec v1alpha1.AWSDynamoDBSourceSpec, m *metrics.Metrics, log *slog.Logger) (*delivery.HTTPSender, error) {
 	if uri == "" {
 		return nil, errors.New("no sink: give --sink.uri (spec.sink.uri) or set K_SINK")
 	}
 	opts := delivery.HTTPOptions{
 		Timeout:  spec.GetDeliveryTimeout(),
 		Policy:   delivery.Policy{MaxRetries: spec.GetRetries()},
-		Observer: observer{m},
+		Observer: newSinkObserver(m, log),
 	}
 	if spec.Sink.CACerts != nil {
 		opts.CABundle = []byte(*spec.Sink.CACerts)

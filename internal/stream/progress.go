@@ -30,6 +30,13 @@ func newProgress(state checkpoint.State, store checkpoint.Store, log *slog.Logge
 	if state.Streams == nil {
 		state.Streams = map[string]*checkpoint.Stream{}
 	}
+	// A stream saved before any of its shards was acknowledged comes back
+	// from JSON without a shard map ("shards" is omitted when empty).
+	for _, s := range state.Streams {
+		if s != nil && s.Shards == nil {
+			s.Shards = map[string]checkpoint.Shard{}
+		}
+	}
 	return &progress{store: store, log: log, metrics: m, state: state}
 }
 

@@ -368,5 +368,5 @@ func TestIdlePollingStaysWithinOneCallPerIdleIntervalPerShard(t *testing.T) {
 }
 
 func counter(m *metrics.Metrics, op string) float64 {
-	return value(m.AWSCalls.WithLabelValues(op))
+	return metrics.Value(m.AWSCalls.WithLabelValues(op))
 }

@@ -2,8 +2,11 @@ package stream_test
 
 import (
 	"context"
+	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
 	"github.com/dynamodb-source/dynamodb-source/internal/checkpoint"
+	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/fakestreams"
 )
 
@@ -46,7 +50,7 @@ func TestExpiredIteratorResumesRightAfterTheLastRecordRead(t *testing.T) {
 	if len(its) != 2 || its[1].IteratorType != string(types.ShardIteratorTypeAfterSequenceNumber) || its[1].Sequence != seqs[3] {
 		t.Errorf("iterators %+v; want a second one AFTER_SEQUENCE_NUMBER %s", its, seqs[3])
 	}
-	if n := value(r.m.AWSErrors.WithLabelValues("GetRecords", "ExpiredIteratorException")); n != 1 {
+	if n := metrics.Value(r.m.AWSErrors.WithLabelValues("GetRecords", "ExpiredIteratorException")); n != 1 {
 		t.Errorf("AWSErrors{GetRecords,ExpiredIteratorException} = %v, want 1", n)
 	}
 }
@@ -86,7 +90,7 @@ func TestAtTimestampKeepsSkippingAfterAnExpiredIteratorOrATrim(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	_ = stop()
 	s.wantShard(t, "s", seqs[7:])
-	if n := value(r.m.TrimmedGaps); n != 2 {
+	if n := metrics.Value(r.m.TrimmedGaps); n != 2 {
 		t.Errorf("TrimmedGaps = %v, want 2", n)
 	}
 }
@@ -113,10 +117,10 @@ func TestTrimmedCheckpointContinuesAtTrimHorizonAndCountsTheGap(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	_ = stop()
 	s.wantShard(t, "s", seqs[5:])
-	if n := value(r.m.TrimmedGaps); n != 1 {
+	if n := metrics.Value(r.m.TrimmedGaps); n != 1 {
 		t.Errorf("TrimmedGaps = %v, want 1", n)
 	}
-	if n := value(r.m.AWSErrors.WithLabelValues("GetShardIterator", "TrimmedDataAccessException")); n != 1 {
+	if n := metrics.Value(r.m.AWSErrors.WithLabelValues("GetShardIterator", "TrimmedDataAccessException")); n != 1 {
 		t.Errorf("AWSErrors{GetShardIterator,TrimmedDataAccessException} = %v, want 1", n)
 	}
 }
@@ -142,10 +146,10 @@ func TestRecordsTrimmedWhileReadingContinueAtTrimHorizonAndCountTheGap(t *testin
 	time.Sleep(50 * time.Millisecond)
 	_ = stop()
 	s.wantShard(t, "s", append(seqs[:2:2], seqs[6:]...))
-	if n := value(r.m.TrimmedGaps); n != 1 {
+	if n := metrics.Value(r.m.TrimmedGaps); n != 1 {
 		t.Errorf("TrimmedGaps = %v, want 1", n)
 	}
-	if n := value(r.m.AWSErrors.WithLabelValues("GetRecords", "TrimmedDataAccessException")); n != 1 {
+	if n := metrics.Value(r.m.AWSErrors.WithLabelValues("GetRecords", "TrimmedDataAccessException")); n != 1 {
 		t.Errorf("AWSErrors{GetRecords,TrimmedDataAccessException} = %v, want 1", n)
 	}
 }
@@ -249,7 +253,7 @@ func TestThrottlingServerErrorsAndResetsLoseAndDuplicateNothing(t *testing.T) {
 		}
 	}
 	for k, n := range injected {
-		if got := value(r.m.AWSErrors.WithLabelValues(k[0], k[1])); got != float64(n) {
+		if got := metrics.Value(r.m.AWSErrors.WithLabelValues(k[0], k[1])); got != float64(n) {
 			t.Errorf("AWSErrors{%s,%s} = %v, want the %d injected", k[0], k[1], got, n)
 		}
 	}
@@ -278,7 +282,7 @@ func TestVanishedShardIsFinishedAndReadingGoesOn(t *testing.T) {
 	s.wantShard(t, "x", xSeqs)
 	s.wantShard(t, "y", ySeqs)
 	s.wantShard(t, "z", zSeqs)
-	if n := value(r.m.AWSErrors.WithLabelValues("GetRecords", "ResourceNotFoundException")); n != 1 {
+	if n := metrics.Value(r.m.AWSErrors.WithLabelValues("GetRecords", "ResourceNotFoundException")); n != 1 {
 		t.Errorf("AWSErrors{GetRecords,ResourceNotFoundException} = %v, want 1: a vanished shard is finished, not retried", n)
 	}
 }
@@ -402,4 +406,149 @@ func TestUnknownGetRecordsErrorTakesAFreshIteratorAndLosesNothing(t *testing.T) 
 	if len(its) < 2 || its[len(its)-1].IteratorType != "AFTER_SEQUENCE_NUMBER" || its[len(its)-1].Sequence != seqs[2] {
 		t.Fatalf("GetShardIterator calls %+v: want a fresh AFTER_SEQUENCE_NUMBER %s after the error", its, seqs[2])
 	}
+}
+
+// A DescribeStream that fails for throttling, a 5xx or the network is
+// retried with backoff: neither the first read of the stream nor the
+// children of a finished shard wait for the next discovery (a minute here).
+func TestFailedDescribeStreamIsRetriedWithBackoffNotAtTheNextDiscovery(t *testing.T) {
+	t.Parallel()
+	const bound = 5 * time.Second // each phase; the old behaviour took the interval, 1 min
+	r := newRig(t, fakestreams.Options{})
+	st := r.srv.AddStream(fakestreams.StreamSpec{Table: "orders"})
+	p := st.AddShard("p", "")
+	pSeqs := p.Append(puts("p", 3)...)
+	p.Close()
+	cSeqs := st.AddShard("c", "p").Append(puts("c", 2)...)
+
+	// DescribeStream 1-3 (start-up) and 5-6 (after p finished) fail.
+	faults := map[int]fakestreams.Fault{
+		1: fakestreams.Fail("LimitExceededException"),
+		2: fakestreams.Fail("InternalServerError"),
+		3: fakestreams.ConnectionReset,
+		5: fakestreams.Fail("LimitExceededException"),
+		6: fakestreams.Fail("ServiceUnavailable"), // HTTP 503
+	}
+	r.srv.SetFault(func(c fakestreams.Call) fakestreams.Fault {
+		if c.Op == fakestreams.OpDescribeStream {
+			return faults[c.N]
+		}
+		return fakestreams.Fault{}
+	})
+	logs := &logBuffer{t: t}
+	s := newSink()
+	opts := options()
+	opts.DiscoveryInterval = time.Minute
+	opts.BackoffBase = 100 * time.Millisecond // the default
+	opts.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	begin := time.Now()
+	stop := r.start(s, opts)
+
+	startup := within(t, bound, "the first shard's records after 3 failed DescribeStreams", func() bool { return s.count() >= len(pSeqs) })
+	children := within(t, bound, "the child's records after 2 more failed DescribeStreams", func() bool { return s.count() >= len(pSeqs)+len(cSeqs) })
+	t.Logf("first records %v after start, the child's %v after the parent's (discovery interval %v)", startup, children, opts.DiscoveryInterval)
+	_ = stop()
+	s.wantShard(t, "p", pSeqs)
+	s.wantShard(t, "c", cSeqs)
+	if total := time.Since(begin); total > opts.DiscoveryInterval/2 {
+		t.Errorf("took %v: discovery waited for its interval", total)
+	}
+
+	// Each failed call counted; no call beyond the retries.
+	for code, n := range map[string]float64{"LimitExceededException": 2, "InternalServerError": 1, "network": 1, "ServiceUnavailable": 1} {
+		if got := metrics.Value(r.m.AWSErrors.WithLabelValues("DescribeStream", code)); got != n {
+			t.Errorf("AWSErrors{DescribeStream,%s} = %v, want %v", code, got, n)
+		}
+	}
+	if n := r.srv.CallCount(fakestreams.OpDescribeStream); n != 7 {
+		t.Errorf("DescribeStream called %d times, want 7: 5 failed, and one success after each streak", n)
+	}
+	// A warning for the 1st and 2nd failure of each streak (the 3rd is
+	// debug), and the streak count starts again after a success.
+	if n := logs.count(`level=WARN msg="describing the stream failed; backing off"`); n != 4 {
+		t.Errorf("%d warnings for the failed DescribeStreams, want 4 (attempts 1 and 2 of each streak)", n)
+	}
+	for _, line := range []string{`failed_attempts=3`, `failed_attempts=2`} {
+		if n := logs.count(`msg="describing the stream succeeded again"`, line); n != 1 {
+			t.Errorf("%d recoveries logged with %s, want 1", n, line)
+		}
+	}
+}
+
+// Errors that would fail again at once (credentials, permissions, errors
+// the reader does not know) still wait for the next discovery.
+func TestDescribeStreamErrorsNotRetriedWaitForTheNextDiscovery(t *testing.T) {
+	t.Parallel()
+	const interval = 300 * time.Millisecond
+	for _, code := range []string{"AccessDeniedException", "ValidationException"} {
+		t.Run(code, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t, fakestreams.Options{})
+			st := r.srv.AddStream(fakestreams.StreamSpec{Table: "orders"})
+			seqs := st.AddShard("s", "").Append(puts("s", 2)...)
+			r.srv.SetFault(func(c fakestreams.Call) fakestreams.Fault {
+				if c.Op == fakestreams.OpDescribeStream && c.N == 1 {
+					return fakestreams.Fail(code)
+				}
+				return fakestreams.Fault{}
+			})
+			s := newSink()
+			opts := options()
+			opts.DiscoveryInterval = interval
+			stop := r.start(s, opts)
+			took := within(t, 5*time.Second, "the records", func() bool { return s.count() >= 2 })
+			_ = stop()
+			s.wantShard(t, "s", seqs)
+			if took < interval {
+				t.Errorf("records after %v, before the discovery interval %v: %s was retried early", took, interval, code)
+			}
+			if got := metrics.Value(r.m.AWSErrors.WithLabelValues("DescribeStream", code)); got != 1 {
+				t.Errorf("AWSErrors{DescribeStream,%s} = %v, want 1", code, got)
+			}
+		})
+	}
+}
+
+// within polls cond until it holds and returns how long that took from the
+// call, failing the test after d.
+func within(t *testing.T, d time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	begin := time.Now()
+	for !cond() {
+		if time.Since(begin) > d {
+			t.Fatalf("%s: not within %v", what, d)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return time.Since(begin)
+}
+
+// logBuffer keeps the reader's log lines for a test to count, and shows
+// them in the test's log.
+type logBuffer struct {
+	t     *testing.T
+	mu    sync.Mutex
+	lines []string
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	line := strings.TrimSuffix(string(p), "\n")
+	b.t.Log(line)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.lines = append(b.lines, line)
+	return len(p), nil
+}
+
+// count returns how many lines contain every one of subs.
+func (b *logBuffer) count(subs ...string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, l := range b.lines {
+		if !slices.ContainsFunc(subs, func(sub string) bool { return !strings.Contains(l, sub) }) {
+			n++
+		}
+	}
+	return n
 }

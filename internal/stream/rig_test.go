@@ -13,8 +13,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
 	"github.com/dynamodb-source/dynamodb-source/internal/checkpoint"
@@ -63,7 +61,9 @@ func options() stream.Options {
 
 func (r *rig) reader(s *sink, opts stream.Options) *stream.Reader {
 	opts.Metrics = r.m
-	opts.Logger = slog.New(slog.NewTextHandler(testWriter{r.t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if opts.Logger == nil { // a test may read the logs with its own
+		opts.Logger = slog.New(slog.NewTextHandler(testWriter{r.t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	return stream.NewReader(r.srv.Client(), table, r.store, s.factory, opts)
 }
 
@@ -305,17 +305,4 @@ func calls(srv *fakestreams.Server, op, shard string) []fakestreams.Call {
 		}
 	}
 	return out
-}
-
-// value reads a counter or gauge, as prometheus/testutil.ToFloat64 does
-// (that package needs a module this one does not require).
-func value(m prometheus.Metric) float64 {
-	var pb dto.Metric
-	if err := m.Write(&pb); err != nil {
-		panic(err)
-	}
-	if c := pb.GetCounter(); c != nil {
-		return c.GetValue()
-	}
-	return pb.GetGauge().GetValue()
 }

@@ -3,6 +3,7 @@ package stream
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,7 +26,9 @@ type shardResult struct {
 // readStream reads one stream until it is finished (disabled, and every
 // shard read to its end) or ctx ends. Shards are started as lineage allows
 // and re-listed periodically and whenever a shard finishes, so children of a
-// finished shard start at once.
+// finished shard start at once; a listing that failed for throttling, a 5xx
+// or the network is retried with backoff instead of waiting for the next
+// periodic one.
 func (r *Reader) readStream(ctx context.Context, prog *progress, arn string, firstLook bool) {
 	log := r.log.With("stream", arn)
 	var wg sync.WaitGroup
@@ -38,24 +41,44 @@ func (r *Reader) readStream(ctx context.Context, prog *progress, arn string, fir
 		done     = make(chan shardResult)
 		disabled atomic.Bool
 		bo       = backoff{base: r.opts.BackoffBase, max: r.opts.DiscoveryInterval}
+		failures int              // DescribeStream failures in a row
+		retry    <-chan time.Time // fires when a failed discovery is due again; nil: none due
 	)
 	defer wg.Wait()
 
 	// discover lists the shards, starts the runnable ones and reports
-	// whether the stream is finished.
+	// whether the stream is finished. After a failure it may schedule retry.
 	discover := func() (finished bool) {
+		retry = nil // this run replaces any retry still pending
 		shards, status, err := r.describeStream(ctx, arn)
 		if err != nil {
-			if classify(err) == kindNotFound {
+			kind := classify(err)
+			if kind == kindNotFound {
 				// The stream expired (24 h after it was disabled) or the
 				// table was deleted: nothing is left to read in it.
 				log.Warn("the stream no longer exists; moving on", "error", err)
 				return len(running) == 0
 			}
-			if ctx.Err() == nil {
-				log.Error("describing the stream failed", "error", err)
+			if ctx.Err() != nil {
+				return false
 			}
+			failures++
+			if within := discoveryRetry(kind, failures, r.opts.BackoffBase, r.opts.DiscoveryInterval); within > 0 {
+				wait := jitter(within)
+				retry = time.After(wait)
+				level := slog.LevelDebug
+				if loudFailure(failures) {
+					level = slog.LevelWarn
+				}
+				log.Log(ctx, level, "describing the stream failed; backing off", "kind", kind, "attempt", failures, "retry_in", wait, "error", err)
+				return false
+			}
+			log.Error("describing the stream failed", "error", err)
 			return false
+		}
+		if failures > 0 {
+			log.Info("describing the stream succeeded again", "failed_attempts", failures)
+			failures = 0
 		}
 		if status == types.StreamStatusDisabled {
 			disabled.Store(true)
@@ -141,6 +164,8 @@ func (r *Reader) readStream(ctx context.Context, prog *progress, arn string, fir
 			}
 			finished = discover()
 		case <-tick.C:
+			finished = discover()
+		case <-retry:
 			finished = discover()
 		}
 	}

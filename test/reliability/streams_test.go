@@ -57,8 +57,8 @@ func testStreams500(t *testing.T, db *ddblocal.Server) {
 	r, px := proxied(t, db, "streams500")
 	px.SetRules(faultproxy.Rule{Fault: faultproxy.InternalError, Probability: 0.1})
 	p := r.start()
-	// Spread over 20 s: a failed DescribeStream holds reading back for
-	// the discovery interval (10 s), and the faults must reach GetRecords.
+	// Spread over 20 s, so the faults reach GetRecords while it reads, not
+	// only the start-up calls.
 	written := r.writeAsync(context.Background(), 0, total, items, float64(total)/20)
 	page := r.finish(p, written, 5*time.Minute)
 	if px.Injected("", faultproxy.InternalError) == 0 {

@@ -1,0 +1,79 @@
+package source
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
+)
+
+func TestSinkObserverLogsStreaksNotAttempts(t *testing.T) {
+	var buf bytes.Buffer
+	m := metrics.NewUnregistered()
+	o := newSinkObserver(m, slog.New(slog.NewTextHandler(&buf, nil)))
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	o.now = func() time.Time { return clock }
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	untrusted := &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}
+
+	type step struct {
+		status  int
+		err     error
+		advance time.Duration
+	}
+	steps := []step{
+		{200, nil, 0},             // healthy: nothing logged
+		{0, refused, 0},           // streak starts: one warning
+		{0, refused, time.Second}, // same streak: quiet
+		{503, errors.New("503"), 10 * time.Second},
+		{400, errors.New("400"), 0},  // one event refused: not the sink's health
+		{0, untrusted, sinkReminder}, // a minute on: one reminder
+		{0, refused, time.Second},    // quiet again
+		{202, nil, time.Second},      // recovered: one line
+		{202, nil, 0},                // healthy: nothing
+		{0, refused, time.Second},    // a new streak: a new warning
+	}
+	for _, s := range steps {
+		clock = clock.Add(s.advance)
+		o.Attempted(s.status, s.err, time.Millisecond)
+	}
+
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	want := []string{
+		"level=WARN msg=\"sending to the sink fails;",
+		"level=WARN msg=\"sending to the sink still fails;",
+		"level=INFO msg=\"the sink takes events again\"",
+		"level=WARN msg=\"sending to the sink fails;",
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("logged %d lines, want %d:\n%s", len(lines), len(want), buf.String())
+	}
+	for i, w := range want {
+		if !strings.Contains(lines[i], w) {
+			t.Errorf("line %d = %s\nwant it to contain %s", i, lines[i], w)
+		}
+	}
+	if !strings.Contains(lines[1], "failed_attempts=4") || !strings.Contains(lines[1], "for=1m11s") {
+		t.Errorf("reminder %q should count the streak's 4 retried failures over 1m11s", lines[1])
+	}
+	if !strings.Contains(lines[1], "unknown authority") {
+		t.Errorf("reminder %q should carry the last error", lines[1])
+	}
+	if !strings.Contains(lines[2], "failed_attempts=5") {
+		t.Errorf("recovery %q should count the streak's 5 retried failures", lines[2])
+	}
+	for reason, want := range map[string]float64{"network": 5, "503": 1, "400": 1} {
+		if got := metrics.Value(m.EventsFailed.WithLabelValues(reason)); got != want {
+			t.Errorf("events_failed_total{reason=%q} = %v, want %v", reason, got, want)
+		}
+	}
+}
