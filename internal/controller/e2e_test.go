@@ -1,12 +1,9 @@
 package controller
 
 import (
-	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,6 +17,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/dynamodb-source/dynamodb-source/internal/checkpoint"
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/binproc"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/cesink"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/ddblocal"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/kubetest"
@@ -61,7 +59,8 @@ func TestEndToEndAdapterFromTheControllersDeployment(t *testing.T) {
 	}
 	delete(env, "METRICS_PORT") // 8080 may be taken on the test machine
 	kubeconfig := adapterKubeconfig(t, h.ns, dep.Spec.Template.Spec.ServiceAccountName)
-	binary := buildBinary(t)
+	binary, err := binproc.Build(t.TempDir())
+	must(t, err)
 
 	put := func(pk string, v int) {
 		t.Helper()
@@ -77,10 +76,10 @@ func TestEndToEndAdapterFromTheControllersDeployment(t *testing.T) {
 	}
 	adapter := runAdapter(t, binary, env, kubeconfig)
 	if !sink.WaitDistinct(5, 60*time.Second) {
-		t.Fatalf("%d of 5 changes arrived; adapter output:\n%s", sink.Distinct(), adapter.out.String())
+		t.Fatalf("%d of 5 changes arrived; adapter output:\n%s", sink.Distinct(), adapter.Output())
 	}
-	if code := adapter.stop(t); code != 0 {
-		t.Fatalf("adapter exit code %d after SIGTERM; output:\n%s", code, adapter.out.String())
+	if code := adapter.Stop(syscall.SIGTERM, 30*time.Second); code != 0 {
+		t.Fatalf("adapter exit code %d after SIGTERM; output:\n%s", code, adapter.Output())
 	}
 	// A new pod: the checkpoints in the ConfigMap say where to resume.
 	for i := 5; i < 8; i++ {
@@ -88,9 +87,9 @@ func TestEndToEndAdapterFromTheControllersDeployment(t *testing.T) {
 	}
 	adapter = runAdapter(t, binary, env, kubeconfig)
 	if !sink.WaitDistinct(8, 60*time.Second) {
-		t.Fatalf("%d of 8 changes arrived after the restart; adapter output:\n%s", sink.Distinct(), adapter.out.String())
+		t.Fatalf("%d of 8 changes arrived after the restart; adapter output:\n%s", sink.Distinct(), adapter.Output())
 	}
-	adapter.stop(t)
+	adapter.Stop(syscall.SIGTERM, 30*time.Second)
 	if n := len(sink.Events()); n != 8 {
 		t.Fatalf("%d events for 8 changes: the restarted adapter did not resume from its ConfigMap checkpoints", n)
 	}
@@ -129,69 +128,14 @@ func adapterKubeconfig(t *testing.T, ns, sa string) string {
 	return path
 }
 
-func buildBinary(t *testing.T) string {
-	root, err := kubetest.RepoRoot()
-	must(t, err)
-	bin := filepath.Join(t.TempDir(), "dynamodb-source")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/dynamodb-source")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building dynamodb-source: %v\n%s", err, out)
-	}
-	return bin
-}
-
-type adapterProc struct {
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{}
-}
-
-func runAdapter(t *testing.T, binary string, env map[string]string, kubeconfig string) *adapterProc {
-	p := &adapterProc{out: &syncBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(binary, "adapter")
-	// Only the Deployment's environment, plus what a process needs to run.
-	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "KUBECONFIG=" + kubeconfig}
+// runAdapter runs `dynamodb-source adapter` with only the Deployment's
+// environment, plus what a process needs to run; it is killed when the test
+// ends.
+func runAdapter(t *testing.T, binary string, env map[string]string, kubeconfig string) *binproc.Proc {
+	t.Helper()
+	penv := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "KUBECONFIG=" + kubeconfig}
 	for k, v := range env {
-		p.cmd.Env = append(p.cmd.Env, k+"="+v)
+		penv = append(penv, k+"="+v)
 	}
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	must(t, p.cmd.Start())
-	go func() { _ = p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			_ = p.cmd.Process.Kill()
-			<-p.done
-		}
-	})
-	return p
-}
-
-func (p *adapterProc) stop(t *testing.T) int {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the adapter did not stop within 30s of SIGTERM")
-	}
-	return p.cmd.ProcessState.ExitCode()
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	return binproc.Start(t, penv, binary, "adapter")
 }

@@ -31,18 +31,29 @@ const (
 	hdrContentType = "Content-Type"
 )
 
-// writeBinary fills req with e in binary mode: attributes in ce-* headers,
+// writeBinary fills out with e in binary mode: attributes in ce-* headers,
 // data as the body. It writes what the SDK's cehttp.WriteRequest writes (a
 // test holds the two side by side) but for a CloudEvents 1.0 event it goes
 // straight from the event's fields to the headers: the SDK's generic walk
 // over attribute accessors and interface values was a tenth of the sender's
 // CPU per event (see docs/benchmarks.md). Other spec versions go through the
 // SDK.
-func writeBinary(ctx context.Context, req *http.Request, e *cloudevents.Event) error {
+func writeBinary(ctx context.Context, out *outgoing, e *cloudevents.Event) error {
 	ec, ok := e.Context.(*event.EventContextV1)
 	if !ok {
-		req.Header = http.Header{}
-		return cehttp.WriteRequest(ctx, binding.ToMessage(e), req)
+		req := &http.Request{Header: http.Header{}}
+		if err := cehttp.WriteRequest(ctx, binding.ToMessage(e), req); err != nil {
+			return err
+		}
+		out.header = req.Header
+		if req.Body != nil {
+			body, err := io.ReadAll(req.Body)
+			if err != nil {
+				return err
+			}
+			out.body = body
+		}
+		return nil
 	}
 	// Sized exactly: up to 8 headers fit a map's single small group, one
 	// allocation; an Authorization header is room for one more.
@@ -85,8 +96,7 @@ func writeBinary(ctx context.Context, req *http.Request, e *cloudevents.Event) e
 		}
 		set(extensionHeader(name), s)
 	}
-	req.Header = h
-	setBody(req, e.DataEncoded)
+	out.header, out.body = h, e.DataEncoded
 	return nil
 }
 
@@ -124,22 +134,4 @@ func marshalBatch(events []cloudevents.Event) ([]byte, error) {
 	}
 	buf.WriteByte(']')
 	return buf.Bytes(), nil
-}
-
-// setBody sets req's body to data, replayable (GetBody) so that net/http
-// can send it again on a fresh connection when a kept-alive one turns out
-// to be closed.
-//
-// The body must stay an io.NopCloser around a *bytes.Reader: net/http
-// recognises that as in-memory and writes headers and body with one
-// syscall; any other reader makes it flush the headers first, which cost
-// one more write per event (seen in the profile, see docs/benchmarks.md).
-func setBody(req *http.Request, data []byte) {
-	if len(data) == 0 {
-		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
-		return
-	}
-	req.ContentLength = int64(len(data))
-	req.Body = io.NopCloser(bytes.NewReader(data))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
 }

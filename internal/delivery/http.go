@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -51,20 +50,28 @@ type HTTPOptions struct {
 	// concurrent sends, or connections are closed and dialed again under
 	// load. 0 means DefaultMaxIdleConnsPerHost.
 	MaxIdleConnsPerHost int
+
+	// Tests only: dial replaces the TCP dialer, netHTTP forces the net/http
+	// transport that sinks behind a proxy get.
+	dial    dialFunc
+	netHTTP bool
 }
 
 // HTTPSender delivers events to one HTTP sink as binary-mode CloudEvents
 // (attributes in ce-* headers, data as the body), or several at once as a
 // CloudEvents JSON batch (SendBatch). It is safe for concurrent use; all
 // sends share one keep-alive connection pool.
+//
+// Requests go out with fasthttp (HTTP/1.1, keep-alive), or with net/http for
+// a sink that the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) reaches
+// through a proxy.
 type HTTPSender struct {
-	transport *http.Transport
-	url       *url.URL
-	auth      string // the Authorization header for credentials in the URL
-	timeout   time.Duration
-	target    string // the sink URL without credentials, for errors
-	policy    Policy
-	observer  Observer
+	post     poster
+	auth     string // the Authorization header for credentials in the URL
+	timeout  time.Duration
+	target   string // the sink URL without credentials, for errors
+	policy   Policy
+	observer Observer
 }
 
 var (
@@ -100,13 +107,19 @@ func NewHTTPSender(target string, opts HTTPOptions) (*HTTPSender, error) {
 	if observer == nil {
 		observer = noopObserver{}
 	}
+	conns := cmp.Or(opts.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost)
+	var post poster
+	if opts.netHTTP || usesProxy(u) {
+		post = newNetPoster(u, tlsConf, conns, opts.dial)
+	} else {
+		post = newFastPoster(u, tlsConf, conns, opts.dial)
+	}
 	s := &HTTPSender{
-		transport: newTransport(tlsConf, cmp.Or(opts.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost)),
-		url:       u,
-		timeout:   cmp.Or(opts.Timeout, DefaultTimeout),
-		target:    safe,
-		policy:    opts.Policy.withDefaults(),
-		observer:  observer,
+		post:     post,
+		timeout:  cmp.Or(opts.Timeout, DefaultTimeout),
+		target:   safe,
+		policy:   opts.Policy.withDefaults(),
+		observer: observer,
 	}
 	if u.User != nil {
 		// What http.Client does for credentials in the URL; the transport
@@ -124,7 +137,7 @@ func (s *HTTPSender) Send(ctx context.Context, e cloudevents.Event) error {
 	if err := e.Validate(); err != nil {
 		return &RejectedError{EventID: e.ID(), Err: fmt.Errorf("validating event: %w", err)}
 	}
-	return s.deliver(ctx, e.ID(), func(req *http.Request) error { return writeBinary(ctx, req, &e) })
+	return s.deliver(ctx, e.ID(), func(out *outgoing) error { return writeBinary(ctx, out, &e) })
 }
 
 // SendBatch delivers events in one request as a CloudEvents JSON batch,
@@ -147,16 +160,16 @@ func (s *HTTPSender) SendBatch(ctx context.Context, events []cloudevents.Event) 
 	if len(events) > 1 {
 		id = fmt.Sprintf("%s (and %d more in its batch)", id, len(events)-1)
 	}
-	return s.deliver(ctx, id, func(req *http.Request) error {
-		req.Header = http.Header{hdrContentType: {BatchContentType}}
-		setBody(req, body)
+	return s.deliver(ctx, id, func(out *outgoing) error {
+		out.header = http.Header{hdrContentType: {BatchContentType}}
+		out.body = body
 		return nil
 	})
 }
 
 // deliver sends the request that write fills, retrying as the policy
 // allows. id names what is sent, in errors.
-func (s *HTTPSender) deliver(ctx context.Context, id string, write func(*http.Request) error) error {
+func (s *HTTPSender) deliver(ctx context.Context, id string, write func(*outgoing) error) error {
 	for attempt := 1; ; attempt++ {
 		start := time.Now()
 		status, wait, err := s.attempt(ctx, write)
@@ -194,41 +207,30 @@ func (s *HTTPSender) deliver(ctx context.Context, id string, write func(*http.Re
 // The request is built here rather than by the SDK's protocol: its Request
 // hides the response (Retry-After could not be read, nor the body drained
 // for the connection to be reused), and its per-request wrapping showed in
-// the profile. It goes to the transport, not through an http.Client: a
-// client copies the headers of every request in case of a redirect, which
-// also showed, and redirects are not followed anyway (see Classify: a 3xx
-// comes back as it is and is rejected).
-func (s *HTTPSender) attempt(ctx context.Context, write func(*http.Request) error) (int, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	req := (&http.Request{
-		Method: http.MethodPost, URL: s.url, Host: s.url.Host,
-		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-	}).WithContext(ctx)
-	if err := write(req); err != nil {
+// the profile.
+func (s *HTTPSender) attempt(ctx context.Context, write func(*outgoing) error) (int, time.Duration, error) {
+	var out outgoing
+	if err := write(&out); err != nil {
 		// Not from the network: encoding the same event again fails the
 		// same way (Classify rejects it).
 		return 0, 0, fmt.Errorf("encoding the request: %w", err)
 	}
 	if s.auth != "" {
-		req.Header["Authorization"] = []string{s.auth}
+		out.header["Authorization"] = []string{s.auth}
 	}
-	resp, err := s.transport.RoundTrip(req)
+	a, err := s.post.post(ctx, s.timeout, &out)
 	if err != nil {
 		return 0, 0, s.transportError(err)
 	}
-	status := resp.StatusCode
-	if status/100 == 2 {
-		finish(resp, 0)
-		return status, 0, nil
+	if a.status/100 == 2 {
+		return a.status, 0, nil
 	}
-
-	wait := retryAfter(status, resp.Header.Get("Retry-After"), time.Now())
-	err = fmt.Errorf("sink answered %d %s", status, http.StatusText(status))
-	if reason := finish(resp, maxErrorBody); reason != "" {
-		err = fmt.Errorf("%w: %s", err, reason)
+	wait := retryAfter(a.status, a.retryAfter, time.Now())
+	err = fmt.Errorf("sink answered %d %s", a.status, http.StatusText(a.status))
+	if a.reason != "" {
+		err = fmt.Errorf("%w: %s", err, a.reason)
 	}
-	return status, wait, err
+	return a.status, wait, err
 }
 
 // transportError wraps a failed request's error as http.Client would, in a
@@ -252,27 +254,8 @@ func (s *HTTPSender) String() string { return s.target }
 // Close closes idle connections to the sink. Sends after Close still work
 // (they dial again); it is safe to call more than once.
 func (s *HTTPSender) Close() error {
-	s.transport.CloseIdleConnections()
+	s.post.closeIdle()
 	return nil
-}
-
-// finish reads the rest of an answer and closes it: net/http reuses a
-// connection only once its previous body was read to the end. It returns up
-// to keep bytes from the start of the body, trimmed, for error messages.
-func finish(resp *http.Response, keep int64) string {
-	if resp.ContentLength == 0 {
-		// The usual acknowledgement: nothing to read; closing is enough
-		// to release the connection.
-		_ = resp.Body.Close()
-		return ""
-	}
-	var head []byte
-	if keep > 0 {
-		head, _ = io.ReadAll(io.LimitReader(resp.Body, keep))
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
-	_ = resp.Body.Close()
-	return strings.TrimSpace(strings.ToValidUTF8(string(head), "\uFFFD"))
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -337,17 +320,4 @@ func tlsConfig(caBundle []byte) (*tls.Config, error) {
 	}
 	conf.RootCAs = pool
 	return conf, nil
-}
-
-// newTransport returns the one transport all sends of a sender share. It
-// starts from http.DefaultTransport's settings (proxy from the environment,
-// dial and handshake timeouts, HTTP/2) and keeps as many idle connections to
-// the sink as there may be concurrent sends: the default of 2 per host would
-// close and re-dial connections on every burst.
-func newTransport(tlsConf *tls.Config, idlePerHost int) *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.TLSClientConfig = tlsConf
-	t.MaxIdleConns = 0 // no total limit; the per-host one bounds the only host
-	t.MaxIdleConnsPerHost = idlePerHost
-	return t
 }

@@ -118,38 +118,48 @@ func (c countingConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
-// One event, one write: net/http flushes the headers on their own, costing
-// a syscall per event, unless it knows the body is already in memory.
+// One event, one write: the headers and the body go out in one syscall
+// (net/http flushes the headers on their own, costing a syscall per event,
+// unless it knows the body is already in memory), with either transport.
 func TestHTTPSenderWritesHeadersAndBodyAtOnce(t *testing.T) {
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	defer ts.Close()
-	s := newTestSender(t, ts.URL, HTTPOptions{})
-	var writes atomic.Int64
-	dial := s.transport.DialContext
-	s.transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := dial(ctx, network, addr)
-		if err != nil {
-			return nil, err
+	forEachTransport(t, func(t *testing.T, netHTTP bool) {
+		var writes atomic.Int64
+		dial := (&net.Dialer{}).DialContext
+		s := newTestSender(t, ts.URL, HTTPOptions{netHTTP: netHTTP,
+			dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				c, err := dial(ctx, network, addr)
+				if err != nil {
+					return nil, err
+				}
+				return countingConn{Conn: c, writes: &writes}, nil
+			}})
+		for i := range 3 {
+			before := writes.Load()
+			if err := s.Send(testContext(t), testEvent(t, "e-"+strconv.Itoa(i))); err != nil {
+				t.Fatal(err)
+			}
+			if n := writes.Load() - before; n != 1 {
+				t.Errorf("send %d took %d writes, want 1", i, n)
+			}
 		}
-		return countingConn{Conn: c, writes: &writes}, nil
-	}
-	for i := range 3 {
 		before := writes.Load()
-		if err := s.Send(testContext(t), testEvent(t, "e-"+strconv.Itoa(i))); err != nil {
+		if err := s.SendBatch(testContext(t), []cloudevents.Event{testEvent(t, "b-1"), testEvent(t, "b-2")}); err != nil {
 			t.Fatal(err)
 		}
 		if n := writes.Load() - before; n != 1 {
-			t.Errorf("send %d took %d writes, want 1", i, n)
+			t.Errorf("a small batch took %d writes, want 1", n)
 		}
-	}
-	before := writes.Load()
-	if err := s.SendBatch(testContext(t), []cloudevents.Event{testEvent(t, "b-1"), testEvent(t, "b-2")}); err != nil {
-		t.Fatal(err)
-	}
-	if n := writes.Load() - before; n != 1 {
-		t.Errorf("a small batch took %d writes, want 1", n)
-	}
+	})
+}
+
+// forEachTransport runs test with the default transport (fasthttp) and with
+// net/http, the one sinks behind a proxy get.
+func forEachTransport(t *testing.T, test func(t *testing.T, netHTTP bool)) {
+	t.Run("fasthttp", func(t *testing.T) { test(t, false) })
+	t.Run("net/http", func(t *testing.T) { test(t, true) })
 }

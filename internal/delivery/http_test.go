@@ -569,8 +569,13 @@ func testContext(t *testing.T) context.Context {
 	return ctx
 }
 
+// testNetHTTP makes newTestSender's senders use net/http, the transport of
+// sinks behind a proxy (TestHTTPSenderOverNetHTTP).
+var testNetHTTP bool
+
 func newTestSender(t testing.TB, target string, opts HTTPOptions) *HTTPSender {
 	t.Helper()
+	opts.netHTTP = opts.netHTTP || testNetHTTP
 	s, err := NewHTTPSender(target, opts)
 	if err != nil {
 		t.Fatalf("NewHTTPSender: %v", err)
@@ -626,4 +631,30 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// TestHTTPSenderOverNetHTTP runs the sender's tests again with net/http, the
+// transport a sink gets when the environment names a proxy for it: the
+// sender must behave the same over both.
+func TestHTTPSenderOverNetHTTP(t *testing.T) {
+	testNetHTTP = true
+	defer func() { testNetHTTP = false }()
+	for name, test := range map[string]func(*testing.T){
+		"StatusCases":                   TestHTTPSenderStatusCases,
+		"HonoursRetryAfter":             TestHTTPSenderHonoursRetryAfter,
+		"RetriesTransportErrors":        TestHTTPSenderRetriesTransportErrors,
+		"UnlimitedRetries":              TestHTTPSenderUnlimitedRetriesStopOnlyWithContext,
+		"SendsBinaryModeOnTheWire":      TestHTTPSenderSendsBinaryModeOnTheWire,
+		"TLS":                           TestHTTPSenderTLS,
+		"ReusesConnections":             TestHTTPSenderReusesConnections,
+		"KeepsCredentialsOutOfErrors":   TestHTTPSenderKeepsCredentialsOutOfErrors,
+		"RejectsInvalidEvent":           TestHTTPSenderRejectsInvalidEventWithoutSending,
+		"ReportsToObserver":             TestHTTPSenderReportsToObserver,
+		"CloseIsIdempotent":             TestHTTPSenderCloseIsIdempotentAndSendsStillWork,
+		"SendsABatchTheSDKReadsBack":    TestHTTPSenderSendsABatchTheSDKReadsBack,
+		"RetriesAndRejectsABatch":       TestHTTPSenderRetriesAndRejectsABatchAsAWhole,
+		"RejectsABatchWithInvalidEvent": TestHTTPSenderRejectsABatchWithAnInvalidEventWithoutSending,
+	} {
+		t.Run(name, test)
+	}
 }

@@ -100,14 +100,14 @@ func drain(b *testing.B, db *ddblocal.Server, tableARN string, sink *sink, n int
 
 	select {
 	case <-reached:
-	case <-p.done:
+	case <-p.Done():
 		b.Fatalf("dynamodb-source exited after %d of %d events", sink.events.Load(), n)
 	case <-time.After(time.Duration(n)*time.Millisecond + time.Minute):
-		b.Fatalf("only %d of %d events after %s", sink.events.Load(), n, time.Since(p.started).Round(time.Second))
+		b.Fatalf("only %d of %d events after %s", sink.events.Load(), n, time.Since(p.Started).Round(time.Second))
 	}
 	cpu := p.cpu()
 	rss.stop()
-	s := runStats{events: n, elapsed: sink.reachedAt().Sub(p.started), cpu: cpu, peakAnon: rss.anon, peakFile: rss.file,
+	s := runStats{events: n, elapsed: sink.reachedAt().Sub(p.Started), cpu: cpu, peakAnon: rss.anon, peakFile: rss.file,
 		loadAvg: load, startup: startup}
 
 	// Give anything sent twice time to show, then check the sink saw each

@@ -4,10 +4,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/binproc"
 )
 
 var (
@@ -34,22 +34,16 @@ func TestMain(m *testing.M) {
 	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
 		os.Exit(m.Run())
 	}
-	dir, err := os.MkdirTemp("", "dynamodb-source-bench")
+	// A plain build, as released: no -race, no coverage.
+	bin, remove, err := binproc.BuildTemp("dynamodb-source-bench")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "dynamodb-source")
-	// A plain build, as released: no -race, no coverage.
-	build := exec.Command("go", "build", "-o", binary, "github.com/dynamodb-source/dynamodb-source/cmd/dynamodb-source")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building dynamodb-source:", err)
-		os.Exit(1)
-	}
+	binary = bin
 	results.machine = describeMachine()
 	code := m.Run()
-	os.RemoveAll(dir)
+	remove()
 
 	md := results.markdown()
 	fmt.Println()

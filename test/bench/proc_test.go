@@ -6,17 +6,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/binproc"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/ddblocal"
 )
 
@@ -26,13 +24,9 @@ const clockTicks = 100
 
 // source is one running dynamodb-source process.
 type source struct {
+	*binproc.Proc
 	tb      testing.TB
-	cmd     *exec.Cmd
-	started time.Time
 	metrics string // base URL of its metrics server
-	stderr  *syncBuffer
-	done    chan struct{}
-	usage   *syscall.Rusage // set once it exited
 }
 
 // sourceArgs is the command line of a source reading table from db into
@@ -49,54 +43,15 @@ func sourceArgs(db *ddblocal.Server, tableARN, sinkURL string, metricsPort int, 
 // it is still running.
 func startSource(tb testing.TB, db *ddblocal.Server, tableARN, sinkURL string, extra ...string) *source {
 	tb.Helper()
-	port := freePort(tb)
-	s := &source{tb: tb, stderr: &syncBuffer{}, done: make(chan struct{}),
-		metrics: "http://127.0.0.1:" + strconv.Itoa(port)}
-	s.cmd = exec.Command(binary, sourceArgs(db, tableARN, sinkURL, port, extra...)...)
-	s.cmd.Env = cleanEnv()
-	s.cmd.Stdout = io.Discard
-	s.cmd.Stderr = s.stderr
-	s.started = time.Now()
-	if err := s.cmd.Start(); err != nil {
-		tb.Fatalf("starting dynamodb-source: %v", err)
-	}
-	go func() {
-		_ = s.cmd.Wait()
-		if ru, ok := s.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			s.usage = ru
-		}
-		close(s.done)
-	}()
-	tb.Cleanup(func() {
-		select {
-		case <-s.done:
-		default:
-			_ = s.cmd.Process.Kill()
-			<-s.done
-		}
-		if tb.Failed() {
-			tb.Logf("dynamodb-source stderr:\n%s", s.stderr.String())
-		}
-	})
-	return s
-}
-
-// cleanEnv keeps the machine's AWS settings (profiles, CA bundles, real
-// credentials) away from the binary.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") {
-			env = append(env, kv)
-		}
-	}
-	return append(env, "AWS_EC2_METADATA_DISABLED=true")
+	port := binproc.FreePort(tb)
+	return &source{tb: tb, metrics: "http://127.0.0.1:" + strconv.Itoa(port),
+		Proc: binproc.Start(tb, binproc.CleanEnv(), binary, sourceArgs(db, tableARN, sinkURL, port, extra...)...)}
 }
 
 // cpu returns the CPU time the process has used so far.
 func (s *source) cpu() time.Duration {
 	s.tb.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.Pid()))
 	if err != nil {
 		s.tb.Fatalf("reading the source's CPU time: %v", err)
 	}
@@ -113,23 +68,16 @@ func (s *source) cpu() time.Duration {
 // resident set size in bytes and its total CPU time.
 func (s *source) stop() (peakRSS int64, cpu time.Duration) {
 	s.tb.Helper()
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(30 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-		s.tb.Fatalf("dynamodb-source did not stop within 30s of SIGTERM")
-	}
-	if code := s.cmd.ProcessState.ExitCode(); code != 0 {
+	if code := s.Stop(syscall.SIGTERM, 30*time.Second); code != 0 {
 		s.tb.Fatalf("dynamodb-source exited with %d", code)
 	}
-	if s.usage == nil {
+	usage, ok := s.Cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
 		s.tb.Fatalf("no resource usage for dynamodb-source")
 	}
-	cpu = time.Duration(s.usage.Utime.Nano() + s.usage.Stime.Nano())
+	cpu = time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
 	// Linux reports ru_maxrss in KiB.
-	return s.usage.Maxrss << 10, cpu
+	return usage.Maxrss << 10, cpu
 }
 
 // waitReady waits until /readyz answers 200 (the source found its stream)
@@ -139,7 +87,7 @@ func (s *source) waitReady(timeout time.Duration) {
 	deadline := time.Now().Add(timeout)
 	for {
 		select {
-		case <-s.done:
+		case <-s.Done():
 			s.tb.Fatalf("dynamodb-source exited before it was ready")
 		default:
 		}
@@ -195,33 +143,6 @@ func parseMetrics(r io.Reader) map[string]float64 {
 	return out
 }
 
-func freePort(tb testing.TB) int {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("finding a free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // fetch GETs path from the metrics server and returns the body.
 func (s *source) fetch(path string, timeout time.Duration) []byte {
 	s.tb.Helper()
@@ -270,7 +191,7 @@ type rssSampler struct {
 
 func (s *source) sampleRSS() *rssSampler {
 	r := &rssSampler{done: make(chan struct{}), stopped: make(chan struct{})}
-	path := fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid)
+	path := fmt.Sprintf("/proc/%d/status", s.Pid())
 	go func() {
 		defer close(r.stopped)
 		t := time.NewTicker(20 * time.Millisecond)
@@ -312,14 +233,14 @@ func (s *source) waitReadyz(timeout time.Duration) time.Duration {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		select {
-		case <-s.done:
+		case <-s.Done():
 			return 0
 		default:
 		}
 		if resp, err := client.Get(s.metrics + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return time.Since(s.started)
+				return time.Since(s.Started)
 			}
 		}
 		time.Sleep(2 * time.Millisecond)

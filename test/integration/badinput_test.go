@@ -81,8 +81,8 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p := start(t, cleanEnv(t.TempDir()), tc.args...)
-			code := p.wait(60 * time.Second)
-			stderr, stdout := p.stderr.String(), p.stdout.String()
+			code := p.Wait(60 * time.Second)
+			stderr, stdout := p.Stderr.String(), p.Stdout.String()
 			if code != tc.wantCode {
 				t.Errorf("exit code %d, want %d", code, tc.wantCode)
 			}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/binproc"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/cesink"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/ddblocal"
 )
@@ -37,7 +37,7 @@ func TestMetricsOfARealRun(t *testing.T) {
 		put(ctx, t, c, "metrics", fmt.Sprintf("pk-%d", i%5), i)
 	}
 
-	port := freePort(t)
+	port := binproc.FreePort(t)
 	p := start(t, cleanEnv(t.TempDir()), seedArgs(db, tableARN, sink.URL,
 		"--startingPosition", "TRIM_HORIZON", "--metrics-port", strconv.Itoa(port))...)
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
@@ -129,7 +129,7 @@ func TestMetricsOfARealRun(t *testing.T) {
 		series("checkpoint_lag_records", shardLabel):        eq(0),
 	})
 
-	if code := p.stop(syscall.SIGTERM, 20*time.Second); code != 0 {
+	if code := p.Stop(syscall.SIGTERM, 20*time.Second); code != 0 {
 		t.Fatalf("exit code after SIGTERM = %d, want 0", code)
 	}
 }
@@ -199,16 +199,6 @@ func get(t *testing.T, url string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // onlyShard returns the id of the stream's one shard.

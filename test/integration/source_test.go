@@ -40,7 +40,7 @@ func TestEveryStreamViewTypeIsDelivered(t *testing.T) {
 			p := start(t, cleanEnv(t.TempDir()), seedArgs(db, tableARN, sink.URL)...)
 			// The default starting position is LATEST: write once the
 			// source holds its iterator.
-			p.waitLog("reading shard", 1, 30*time.Second)
+			p.WaitLog("reading shard", 30*time.Second)
 
 			c := db.DynamoDB()
 			put(ctx, t, c, table, "a", 1)
@@ -71,7 +71,7 @@ func TestEveryStreamViewTypeIsDelivered(t *testing.T) {
 					t.Errorf("event %d (%s): OldImage present %v, want %v", i, wantOps[i], r.Dynamodb.OldImage != nil, wantOld)
 				}
 			}
-			if code := p.stop(syscall.SIGINT, 20*time.Second); code != 0 {
+			if code := p.Stop(syscall.SIGINT, 20*time.Second); code != 0 {
 				t.Fatalf("exit code after SIGINT = %d, want 0", code)
 			}
 		})
@@ -107,14 +107,14 @@ func TestKill9DuringABurstLosesNothingAndKeepsItemOrder(t *testing.T) {
 		if !sink.WaitDistinct(target, 60*time.Second) {
 			t.Fatalf("run %d: only %d events before the kill", k, sink.Distinct())
 		}
-		p.stop(syscall.SIGKILL, 10*time.Second)
+		p.Stop(syscall.SIGKILL, 10*time.Second)
 	}
 	<-written
 	p := start(t, cleanEnv(state), args...)
 	if !sink.WaitDistinct(total, 90*time.Second) {
 		t.Fatalf("after %d kills -9: %d of %d changes delivered", kills, sink.Distinct(), total)
 	}
-	if code := p.stop(syscall.SIGTERM, 20*time.Second); code != 0 {
+	if code := p.Stop(syscall.SIGTERM, 20*time.Second); code != 0 {
 		t.Fatalf("exit code after SIGTERM = %d, want 0", code)
 	}
 	dups, violations := orderReport(t, sink.Events())
@@ -138,7 +138,7 @@ func TestGracefulRestartSendsNothingTwice(t *testing.T) {
 	if !sink.WaitDistinct(300, 60*time.Second) {
 		t.Fatalf("first run: %d of 300", sink.Distinct())
 	}
-	if code := p.stop(syscall.SIGTERM, 20*time.Second); code != 0 {
+	if code := p.Stop(syscall.SIGTERM, 20*time.Second); code != 0 {
 		t.Fatalf("exit code after SIGTERM = %d, want 0", code)
 	}
 	burst(ctx, t, c, "graceful", 300, 300, 30)
@@ -146,7 +146,7 @@ func TestGracefulRestartSendsNothingTwice(t *testing.T) {
 	if !sink.WaitDistinct(600, 60*time.Second) {
 		t.Fatalf("second run: %d of 600", sink.Distinct())
 	}
-	p.stop(syscall.SIGTERM, 20*time.Second)
+	p.Stop(syscall.SIGTERM, 20*time.Second)
 	dups, violations := orderReport(t, sink.Events())
 	if dups != 0 || violations != 0 {
 		t.Fatalf("after a graceful restart: %d duplicates, %d order violations; want none", dups, violations)
@@ -162,19 +162,19 @@ func TestLatestStartIgnoresThePastAndResumesFromItsCheckpoint(t *testing.T) {
 	sink := cesink.Start(t)
 	state := t.TempDir()
 	p := start(t, cleanEnv(state), seedArgs(db, tableARN, sink.URL)...)
-	p.waitLog("reading shard", 1, 30*time.Second)
+	p.WaitLog("reading shard", 30*time.Second)
 	put(ctx, t, c, "latest", "new", 1)
 	if !sink.WaitDistinct(1, 30*time.Second) {
 		t.Fatal("the change after start did not arrive")
 	}
-	p.stop(syscall.SIGTERM, 20*time.Second)
+	p.Stop(syscall.SIGTERM, 20*time.Second)
 	// While stopped: must be delivered on restart, though LATEST.
 	put(ctx, t, c, "latest", "while-stopped", 1)
 	p = start(t, cleanEnv(state), seedArgs(db, tableARN, sink.URL)...)
 	if !sink.WaitDistinct(2, 30*time.Second) {
 		t.Fatal("the change made while stopped did not arrive after restart")
 	}
-	p.stop(syscall.SIGTERM, 20*time.Second)
+	p.Stop(syscall.SIGTERM, 20*time.Second)
 	var subjects []string
 	for _, e := range sink.Events() {
 		subjects = append(subjects, e.Subject())
@@ -194,19 +194,19 @@ func TestLatestStartKilledBeforeItsFirstAckLosesNothing(t *testing.T) {
 	sink.SetBehavior(func(int64, *cloudevents.Event) cesink.Response { return cesink.Response{Status: 503} })
 	state := t.TempDir()
 	p := start(t, cleanEnv(state), seedArgs(db, tableARN, sink.URL)...)
-	p.waitLog("reading shard", 1, 30*time.Second)
+	p.WaitLog("reading shard", 30*time.Second)
 	put(ctx, t, db.DynamoDB(), "latest-kill", "first", 1)
 	for sink.Requests() == 0 {
 		time.Sleep(20 * time.Millisecond)
 	}
-	p.stop(syscall.SIGKILL, 10*time.Second)
+	p.Stop(syscall.SIGKILL, 10*time.Second)
 
 	sink.SetBehavior(nil)
 	p = start(t, cleanEnv(state), seedArgs(db, tableARN, sink.URL)...)
 	if !sink.WaitDistinct(1, 30*time.Second) {
 		t.Fatal("the change read before the kill was never delivered")
 	}
-	p.stop(syscall.SIGTERM, 20*time.Second)
+	p.Stop(syscall.SIGTERM, 20*time.Second)
 	if got := sink.Events()[0].Subject(); got != "pk=first,sk=0" {
 		t.Fatalf("subject %q, want pk=first,sk=0", got)
 	}
@@ -227,20 +227,20 @@ func TestAdapterRunsFromTriggerMeshEnvironment(t *testing.T) {
 	put(ctx, t, db.DynamoDB(), "adapter", "x", 1)
 	p := start(t, env, "adapter")
 	if !sink.WaitDistinct(1, 30*time.Second) {
-		t.Fatalf("no event from the adapter; stdout:\n%s", p.stdout.String())
+		t.Fatalf("no event from the adapter; stdout:\n%s", p.Stdout.String())
 	}
 	e := sink.Events()[0]
 	if e.Extensions()["team"] != "orders" || e.Source() != tableARN {
 		t.Fatalf("event %v: want extension team=orders from K_CE_OVERRIDES and source %s", e, tableARN)
 	}
-	if code := p.stop(syscall.SIGTERM, 20*time.Second); code != 0 {
+	if code := p.Stop(syscall.SIGTERM, 20*time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
-	out := p.stdout.String()
+	out := p.Stdout.String()
 	if !strings.Contains(out, `"msg":"reading shard"`) {
 		t.Fatalf("adapter logs are not JSON on stdout:\n%s", out)
 	}
-	if strings.Contains(out+p.stderr.String(), secret) {
+	if strings.Contains(out+p.Stderr.String(), secret) {
 		t.Fatal("the secret appears in the adapter's output")
 	}
 }

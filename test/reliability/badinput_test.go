@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/binproc"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/ddblocal"
 )
 
@@ -62,9 +63,9 @@ func testBadInput(t *testing.T, db *ddblocal.Server) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := startProc(t, cleanEnv(), 0, without(r.args(0, tc.extra...), drop[tc.name]...)...)
-			code := p.wait(60 * time.Second)
-			out := p.stdout.String() + p.stderr.String()
+			p := startProc(t, binproc.CleanEnv(), 0, without(r.args(0, tc.extra...), drop[tc.name]...)...)
+			code := p.Wait(60 * time.Second)
+			out := p.Stdout.String() + p.Stderr.String()
 			if code != tc.wantCode {
 				t.Errorf("exit code %d, want %d", code, tc.wantCode)
 			}

@@ -39,7 +39,7 @@ func testKill9(t *testing.T, db *ddblocal.Server) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		killed := time.Now()
-		p.kill()
+		p.Kill()
 		// What may come again: the in-flight window, and what was
 		// delivered since the last save (the save interval, plus a
 		// second of slack for the save itself).
@@ -61,7 +61,7 @@ func testKill9(t *testing.T, db *ddblocal.Server) {
 	if !r.waitAll(5 * time.Minute) {
 		t.Errorf("after %d kills: %d of %d changes delivered", kills, r.sinks.exactDistinct(), r.ledger.count())
 	}
-	if code := p.stop(syscall.SIGTERM, 30*time.Second); code != 0 {
+	if code := p.Stop(syscall.SIGTERM, 30*time.Second); code != 0 {
 		t.Errorf("exit code after SIGTERM = %d, want 0", code)
 	}
 	res := r.analyze("kill -9 ×" + itoa(kills) + ", " + itoa(items) + " items")

@@ -4,11 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/binproc"
 )
 
 var (
@@ -31,21 +31,15 @@ func TestMain(m *testing.M) {
 	if testing.Short() {
 		os.Exit(m.Run()) // every test skips: no binary to build
 	}
-	dir, err := os.MkdirTemp("", "dynamodb-source-reliability")
+	bin, remove, err := binproc.BuildTemp("dynamodb-source-reliability")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "dynamodb-source")
-	build := exec.Command("go", "build", "-o", binary, "github.com/dynamodb-source/dynamodb-source/cmd/dynamodb-source")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building dynamodb-source:", err)
-		os.Exit(1)
-	}
+	binary = bin
 	started := time.Now()
 	code := m.Run()
-	os.RemoveAll(dir)
+	remove()
 
 	if table := renderTable(time.Since(started)); table != "" {
 		fmt.Print("\n" + table)

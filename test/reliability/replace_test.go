@@ -39,7 +39,7 @@ func testStreamReplaced(t *testing.T, db *ddblocal.Server) {
 	}
 	r.lifted()
 	r.finish(p, r.writeAsync(ctx, before, after, items, 0), 3*time.Minute)
-	stderr := p.stderr.String()
+	stderr := p.Stderr.String()
 	if !logLine(stderr, `msg="stream finished: it was disabled and every shard is read"`, "stream="+oldARN) {
 		t.Errorf("the old stream %s was not finished", oldARN)
 	}

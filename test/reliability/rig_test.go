@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/binproc"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/cesink"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/ddblocal"
 )
@@ -74,8 +75,8 @@ func (r *rig) args(metricsPort int, extra ...string) []string {
 
 // start runs the source with a metrics port.
 func (r *rig) start(extra ...string) *proc {
-	port := freePort(r.t)
-	return startProc(r.t, cleanEnv(), port, r.args(port, extra...)...)
+	port := binproc.FreePort(r.t)
+	return startProc(r.t, binproc.CleanEnv(), port, r.args(port, extra...)...)
 }
 
 // lifted records the end of a fault episode, for the time to recover.

@@ -142,7 +142,7 @@ func testScriptedTrimmed(t *testing.T) {
 	if got := metricValue(page, "dynamodb_source_trimmed_gaps_total"); got != 1 {
 		t.Errorf("dynamodb_source_trimmed_gaps_total = %v, want 1", got)
 	}
-	if !strings.Contains(p.stderr.String(), `level=ERROR msg="records were trimmed from the stream before they could be read`) {
+	if !strings.Contains(p.Stderr.String(), `level=ERROR msg="records were trimmed from the stream before they could be read`) {
 		t.Error("the gap was not logged as an error")
 	}
 	res := r.analyze("TrimmedDataAccess past the checkpoint (scripted)")

@@ -20,6 +20,7 @@ import (
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/binproc"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/cesink"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/ddblocal"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/faultproxy"
@@ -111,10 +112,10 @@ func testSecretsNeverAppear(t *testing.T, db *ddblocal.Server) {
 
 	// The command line, at debug level, with few retries so that a sink
 	// that is down gets its transport error (which quotes the URL) logged.
-	port := freePort(t)
+	port := binproc.FreePort(t)
 	args := r.args(port, "--auth.credentials.sessionToken", sessionToken, "--sink.uri", secretURL(r.sinks.URL()),
 		"--log-level", "debug", "--delivery.retries", "2")
-	p := startProc(t, cleanEnv(), port, args...)
+	p := startProc(t, binproc.CleanEnv(), port, args...)
 	// Paced, so that reading goes through many (failing) Streams calls.
 	if err := r.write(context.Background(), 0, n, 20, 100); err != nil {
 		t.Fatal(err)
@@ -128,17 +129,17 @@ func testSecretsNeverAppear(t *testing.T, db *ddblocal.Server) {
 	if err := r.write(context.Background(), n, 3, 20, 0); err != nil {
 		t.Fatal(err)
 	}
-	p.waitLog("connection refused", time.Minute)
+	p.WaitLog("connection refused", time.Minute)
 	r.sinks.up()
 	page, err := p.metricsText()
 	if err != nil {
 		t.Fatal(err)
 	}
 	out.add("metrics page (command line)", page)
-	p.stop(syscall.SIGTERM, 30*time.Second)
-	out.add("stdout (command line)", p.stdout.String())
-	out.add("stderr (command line)", p.stderr.String())
-	stderr := p.stderr.String()
+	p.Stop(syscall.SIGTERM, 30*time.Second)
+	out.add("stdout (command line)", p.Stdout.String())
+	out.add("stderr (command line)", p.Stderr.String())
+	stderr := p.Stderr.String()
 	// The scan proves something only if the error paths ran.
 	// "/ingest?redacted": the sink URL was logged, without its key.
 	for _, want := range []string{"failed; backing off", "the sink refused an event", "connection refused", "/ingest?redacted"} {
@@ -149,8 +150,8 @@ func testSecretsNeverAppear(t *testing.T, db *ddblocal.Server) {
 
 	// The adapter, from its environment, at debug level, with K_CA_CERTS
 	// holding a key-like value too.
-	aport := freePort(t)
-	env := cleanEnv("ARN="+r.tableARN, "K_SINK="+secretURL(r.sinks.URL()),
+	aport := binproc.FreePort(t)
+	env := binproc.CleanEnv("ARN="+r.tableARN, "K_SINK="+secretURL(r.sinks.URL()),
 		"AWS_ACCESS_KEY_ID="+accessKeyID, "AWS_SECRET_ACCESS_KEY="+secretAccessKey, "AWS_SESSION_TOKEN="+sessionToken,
 		"NAMESPACE=default", "NAME=secrets", "ENDPOINT_URL="+px.URL, "STARTING_POSITION=TRIM_HORIZON",
 		"CHECKPOINT_STORE=memory", "METRICS_PORT="+strconv.Itoa(aport), "LOG_LEVEL=debug")
@@ -158,7 +159,7 @@ func testSecretsNeverAppear(t *testing.T, db *ddblocal.Server) {
 	a := startProc(t, env, aport, "adapter")
 	deadline := time.Now().Add(2 * time.Minute)
 	for r.sinks.requests()-before < n {
-		if time.Now().After(deadline) || a.exited() {
+		if time.Now().After(deadline) || a.Exited() {
 			t.Fatalf("the adapter sent %d of %d events", r.sinks.requests()-before, n)
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -168,9 +169,9 @@ func testSecretsNeverAppear(t *testing.T, db *ddblocal.Server) {
 		t.Fatal(err)
 	}
 	out.add("metrics page (adapter)", page)
-	a.stop(syscall.SIGTERM, 30*time.Second)
-	out.add("stdout (adapter)", a.stdout.String())
-	out.add("stderr (adapter)", a.stderr.String())
+	a.Stop(syscall.SIGTERM, 30*time.Second)
+	out.add("stdout (adapter)", a.Stdout.String())
+	out.add("stderr (adapter)", a.Stderr.String())
 
 	evs, _ := r.sinks.events()
 	out.addEvents("events", evs)
@@ -211,14 +212,14 @@ func testSinkTLS(t *testing.T, db *ddblocal.Server) {
 
 	t.Run("a self-signed sink gets nothing without a CA bundle, and nothing is dropped", func(t *testing.T) {
 		p := r.start("--sink.uri", srv.URL)
-		p.waitLog("the sink's TLS certificate is not trusted", time.Minute)
+		p.WaitLog("the sink's TLS certificate is not trusted", time.Minute)
 		time.Sleep(time.Second)
-		p.stop(syscall.SIGTERM, 30*time.Second)
+		p.Stop(syscall.SIGTERM, 30*time.Second)
 		if got := accepted.Load(); got != 0 {
 			t.Fatalf("the sink accepted %d events over an unverified connection", got)
 		}
-		if out := p.stderr.String(); strings.Contains(out, "it is dropped") {
-			t.Fatalf("events were dropped while the certificate was not trusted:\n%s", tail(out, 2000))
+		if out := p.Stderr.String(); strings.Contains(out, "it is dropped") {
+			t.Fatalf("events were dropped while the certificate was not trusted:\n%s", binproc.Tail(out, 2000))
 		}
 	})
 	t.Run("the same source with the CA bundle delivers the held events", func(t *testing.T) {
@@ -226,10 +227,10 @@ func testSinkTLS(t *testing.T, db *ddblocal.Server) {
 		deadline := time.Now().Add(time.Minute)
 		for accepted.Load() < n {
 			if time.Now().After(deadline) {
-				t.Fatalf("%d of %d events accepted over TLS with the CA bundle; stderr:\n%s", accepted.Load(), n, tail(p.stderr.String(), 2000))
+				t.Fatalf("%d of %d events accepted over TLS with the CA bundle; stderr:\n%s", accepted.Load(), n, binproc.Tail(p.Stderr.String(), 2000))
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		p.stop(syscall.SIGTERM, 30*time.Second)
+		p.Stop(syscall.SIGTERM, 30*time.Second)
 	})
 }

@@ -34,7 +34,7 @@ func (r *rig) finish(p *proc, written <-chan error, timeout time.Duration) strin
 	if err != nil {
 		r.t.Errorf("scraping metrics: %v", err)
 	}
-	if code := p.stop(syscall.SIGTERM, 30*time.Second); code != 0 {
+	if code := p.Stop(syscall.SIGTERM, 30*time.Second); code != 0 {
 		r.t.Errorf("exit code after SIGTERM = %d, want 0", code)
 	}
 	return page
@@ -131,7 +131,7 @@ func testSink400(t *testing.T, db *ddblocal.Server) {
 	if len(rejected) != total/20 {
 		t.Errorf("%d events refused, want %d", len(rejected), total/20)
 	}
-	stderr := p.stderr.String()
+	stderr := p.Stderr.String()
 	unlogged := 0
 	for id, n := range rejected {
 		if n != 1 {

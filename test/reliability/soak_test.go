@@ -107,7 +107,7 @@ func TestSoak(t *testing.T) {
 	if !r.waitAll(10 * time.Minute) {
 		t.Errorf("%d of %d delivered after the soak", r.sinks.exactDistinct(), r.ledger.count())
 	}
-	if code := p.stop(syscall.SIGTERM, 30*time.Second); code != 0 {
+	if code := p.Stop(syscall.SIGTERM, 30*time.Second); code != 0 {
 		t.Errorf("exit code %d after SIGTERM", code)
 	}
 

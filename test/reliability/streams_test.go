@@ -137,7 +137,7 @@ func testStreamsExpired(t *testing.T, db *ddblocal.Server) {
 	if got := metricValue(page, `dynamodb_source_aws_errors_total{code="ExpiredIteratorException",operation="GetRecords"}`); got != 1 {
 		t.Errorf("the source counted %v expired iterators, want 1", got)
 	}
-	if !strings.Contains(p.stderr.String(), "shard iterator expired; acquiring a new one") {
+	if !strings.Contains(p.Stderr.String(), "shard iterator expired; acquiring a new one") {
 		t.Error("the expired iterator was not logged")
 	}
 	res := r.analyze("Streams ExpiredIterator mid-shard")
@@ -160,7 +160,7 @@ func testStreamsTrimmedProxy(t *testing.T, db *ddblocal.Server) {
 	if got := metricValue(page, "dynamodb_source_trimmed_gaps_total"); got != 1 {
 		t.Errorf("dynamodb_source_trimmed_gaps_total = %v, want 1", got)
 	}
-	if !strings.Contains(p.stderr.String(), `level=ERROR msg="records were trimmed from the stream before they could be read`) {
+	if !strings.Contains(p.Stderr.String(), `level=ERROR msg="records were trimmed from the stream before they could be read`) {
 		t.Error("the gap was not logged as an error")
 	}
 	res := r.analyze("Streams TrimmedDataAccess mid-shard (proxy)")

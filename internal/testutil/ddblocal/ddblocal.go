@@ -1,7 +1,6 @@
 package ddblocal
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/binproc"
 )
 
 // Region is the region of AWSConfig. With -sharedDb DynamoDB Local ignores the
@@ -131,8 +131,8 @@ func (e *bindError) Error() string {
 // process is a started JVM and what is needed to stop it.
 type process struct {
 	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{} // closed when the process has exited
+	out  *binproc.SyncBuffer // the JVM's stdout and stderr
+	done chan struct{}       // closed when the process has exited
 }
 
 // stop kills the JVM and waits for it. SIGKILL is fine: the database lives
@@ -150,7 +150,7 @@ func launch(java, dir, workDir string, port int) (*Server, *process, error) {
 	args = append(args, ddbFlags...)
 	args = append(args, "-port", strconv.Itoa(port))
 
-	out := &syncBuffer{}
+	out := &binproc.SyncBuffer{}
 	cmd := exec.Command(java, args...)
 	cmd.Dir = workDir
 	cmd.Stdout = out
@@ -286,23 +286,4 @@ func (s *Server) Streams() *dynamodbstreams.Client {
 	return dynamodbstreams.NewFromConfig(s.AWSConfig(), func(o *dynamodbstreams.Options) {
 		o.BaseEndpoint = aws.String(s.Endpoint)
 	})
-}
-
-// syncBuffer collects the JVM's stdout and stderr; exec writes to it from
-// its own goroutines while tests may read it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

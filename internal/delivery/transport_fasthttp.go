@@ -1,0 +1,219 @@
+package delivery
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/url"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Settings of the fasthttp client.
+const (
+	// fastIdleTimeout closes a connection idle this long. fasthttp does not
+	// watch idle connections for the server closing them (net/http does,
+	// with a goroutine per connection), so it closes them before common
+	// server idle timeouts do (Node.js: 5 s); a send that still meets one
+	// closed under it is sent again at once (retryStale).
+	fastIdleTimeout = 4 * time.Second
+	// fastReadBuffer bounds the sink's answer headers.
+	fastReadBuffer = 16 << 10
+	userAgent      = "dynamodb-source"
+)
+
+// fastPoster sends requests with fasthttp, the sender's default. One event
+// per request is the price of binary mode, and net/http's was most of the
+// source's CPU: a request there crosses three goroutines (the caller, the
+// connection's writer and its reader), ~50 µs on a 2-core machine, against
+// ~17 µs here, where the sending goroutine writes the request and reads the
+// answer itself (see docs/benchmarks.md). HTTP/1.1 only; sinks behind a
+// proxy from the environment get netPoster.
+type fastPoster struct {
+	client *fasthttp.HostClient
+	uri    *fasthttp.URI
+	conns  connSet
+	// watched holds the Done channel of each context sends came with that
+	// is watched already (see watch).
+	watched sync.Map
+}
+
+var _ poster = (*fastPoster)(nil)
+
+func newFastPoster(u *url.URL, tlsConf *tls.Config, maxConns int, dial dialFunc) *fastPoster {
+	isTLS := u.Scheme == "https"
+	// The URL's credentials travel as the sender's Authorization header;
+	// fasthttp would add its own from the URI.
+	bare := *u
+	bare.User = nil
+	uri := fasthttp.AcquireURI()
+	// parseTarget checked the URL; what url.Parse takes, so does fasthttp.
+	_ = uri.Parse(nil, []byte(bare.String()))
+	uri.DisablePathNormalizing = true
+
+	p := &fastPoster{uri: uri}
+	if dial == nil {
+		d := &net.Dialer{KeepAlive: 30 * time.Second}
+		dial = d.DialContext
+	}
+	p.client = &fasthttp.HostClient{
+		Addr:      fasthttp.AddMissingPort(u.Host, isTLS),
+		IsTLS:     isTLS,
+		TLSConfig: tlsConf,
+		Name:      userAgent,
+		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			c, err := dial(ctx, "tcp", addr)
+			if err != nil {
+				return nil, err
+			}
+			return p.conns.track(c), nil
+		},
+		// Sends wait for a connection rather than fail when all are busy;
+		// the attempt's deadline bounds the wait.
+		MaxConns:               maxConns,
+		MaxConnWaitTimeout:     DefaultTimeout,
+		MaxIdleConnDuration:    fastIdleTimeout,
+		ReadBufferSize:         fastReadBuffer,
+		MaxResponseBodySize:    maxDrain,
+		DisablePathNormalizing: true,
+		// post decides on sending again, knowing the send's context.
+		RetryIfErr: func(*fasthttp.Request, int, error) (bool, bool) { return false, false },
+	}
+	return p
+}
+
+// stale reports whether err says the connection was closed by the sink
+// before it answered: the race between a kept-alive connection being reused
+// and the sink closing it, which post meets with one more try at once.
+// Anything else goes back to the sender's retry policy. Sending again may
+// deliver twice if the sink took the request and then closed without
+// answering; delivery is at least once.
+func stale(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+func (p *fastPoster) post(ctx context.Context, timeout time.Duration, out *outgoing) (answer, error) {
+	if err := ctx.Err(); err != nil {
+		return answer{}, err
+	}
+	deadline := time.Now().Add(timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	p.watch(ctx)
+
+	req := fasthttp.AcquireRequest()
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetURI(p.uri)
+	req.Header.SetMethod(fasthttp.MethodPost)
+	// A binary-mode event without datacontenttype has no Content-Type, and
+	// must not be given one.
+	req.Header.SetNoDefaultContentType(true)
+	for name, values := range out.header {
+		for _, v := range values {
+			req.Header.Add(name, v)
+		}
+	}
+	req.SetBodyRaw(out.body)
+
+	err := p.client.DoDeadline(req, resp, deadline)
+	if err != nil && stale(err) && ctx.Err() == nil {
+		err = p.client.DoDeadline(req, resp, deadline)
+	}
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return answer{}, ctxErr
+		}
+		if errors.Is(err, fasthttp.ErrBodyTooLarge) && resp.StatusCode() != 0 {
+			// The sink answered, at length: its status stands; the
+			// connection is closed rather than drained.
+			return answer{status: resp.StatusCode(), retryAfter: string(resp.Header.Peek("Retry-After"))}, nil
+		}
+		return answer{}, err
+	}
+	a := answer{status: resp.StatusCode()}
+	if a.status/100 == 2 {
+		return a, nil
+	}
+	a.retryAfter = string(resp.Header.Peek("Retry-After"))
+	a.reason = errorReason(resp.Body())
+	return a, nil
+}
+
+func (p *fastPoster) closeIdle() { p.client.CloseIdleConnections() }
+
+// watch makes the end of ctx close the connections under the sends in
+// flight: fasthttp takes no context, and a send cut short (a stop after its
+// grace period) must not wait for its deadline. Senders come with one
+// long-lived context, so each context is watched once, not per send: a
+// context.AfterFunc registered and removed per send was 4 % of the CPU.
+// A context that never ends stays watched, which is what a sender's
+// context is.
+func (p *fastPoster) watch(ctx context.Context) {
+	done := ctx.Done()
+	if done == nil {
+		return
+	}
+	if _, ok := p.watched.Load(done); ok {
+		return
+	}
+	if _, loaded := p.watched.LoadOrStore(done, struct{}{}); loaded {
+		return
+	}
+	context.AfterFunc(ctx, func() {
+		p.conns.closeAll()
+		p.watched.Delete(done)
+	})
+}
+
+// connSet is the open connections of a fastPoster, so that a cancelled send
+// can be cut off.
+type connSet struct {
+	mu    sync.Mutex
+	conns map[*trackedConn]struct{}
+}
+
+func (s *connSet) track(c net.Conn) net.Conn {
+	tc := &trackedConn{Conn: c, set: s}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conns == nil {
+		s.conns = map[*trackedConn]struct{}{}
+	}
+	s.conns[tc] = struct{}{}
+	return tc
+}
+
+// closeAll closes every open connection. Sends on them fail with a network
+// error, which the sender retries unless their own context ended.
+func (s *connSet) closeAll() {
+	s.mu.Lock()
+	conns := s.conns
+	s.conns = nil
+	s.mu.Unlock()
+	for c := range conns {
+		_ = c.Conn.Close()
+	}
+}
+
+type trackedConn struct {
+	net.Conn
+	set *connSet
+}
+
+func (c *trackedConn) Close() error {
+	c.set.mu.Lock()
+	delete(c.set.conns, c)
+	c.set.mu.Unlock()
+	return c.Conn.Close()
+}
