@@ -45,6 +45,13 @@ type Converter struct {
 // ValidateOverrides rejects; the adapter decides what to do with such a
 // record, Convert never drops data silently.
 func (c *Converter) Convert(r types.Record) (cloudevents.Event, error) {
+	return c.ConvertData(r, nil)
+}
+
+// ConvertData is Convert for a record whose event data is rendered already:
+// the light records of DecodeGetRecords and their Data. data is used as it
+// is, not copied. With nil data it is Convert.
+func (c *Converter) ConvertData(r types.Record, data []byte) (cloudevents.Event, error) {
 	if r.EventID == nil || *r.EventID == "" {
 		return cloudevents.Event{}, errors.New("stream record has no eventID, which the CloudEvent id requires")
 	}
@@ -61,9 +68,10 @@ func (c *Converter) Convert(r types.Record) (cloudevents.Event, error) {
 		return cloudevents.Event{}, err
 	}
 
-	data, err := marshalRecord(&r)
-	if err != nil {
-		return cloudevents.Event{}, fmt.Errorf("encoding data of stream record %s: %w", *r.EventID, err)
+	if data == nil {
+		if data, err = marshalRecord(&r); err != nil {
+			return cloudevents.Event{}, fmt.Errorf("encoding data of stream record %s: %w", *r.EventID, err)
+		}
 	}
 
 	// One allocation for the context and the values it points to.

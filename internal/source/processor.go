@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dynamodb-source/dynamodb-source/internal/delivery"
@@ -47,7 +46,7 @@ type shardProcessor struct {
 
 // work is a page of records to convert and submit, or a flush barrier.
 type work struct {
-	recs    []types.Record
+	page    stream.Page
 	flushed chan struct{} // closed when every page before it is submitted
 }
 
@@ -80,9 +79,9 @@ func newShardProcessor(sendCtx context.Context, ref stream.ShardRef, s delivery.
 // Submit implements stream.Processor: it hands the page over, blocking
 // while the previous one is still being converted and submitted, which in
 // turn blocks while too many records are in flight.
-func (p *shardProcessor) Submit(ctx context.Context, recs []types.Record) error {
+func (p *shardProcessor) Submit(ctx context.Context, page stream.Page) error {
 	select {
-	case p.work <- work{recs: recs}:
+	case p.work <- work{page: page}:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -134,7 +133,7 @@ func (p *shardProcessor) convertLoop() {
 		if p.ctx.Err() != nil {
 			continue // closing: drop what is queued
 		}
-		if err := p.d.Submit(p.ctx, p.items(w.recs)); err != nil {
+		if err := p.d.Submit(p.ctx, p.items(w.page)); err != nil {
 			continue // closing
 		}
 		p.lag.Set(float64(p.d.InFlight()))
@@ -143,7 +142,8 @@ func (p *shardProcessor) convertLoop() {
 
 // items turns records into the dispatcher's items; a record that cannot
 // become an event is dropped (and counted), not allowed to stall the shard.
-func (p *shardProcessor) items(recs []types.Record) []delivery.Item {
+func (p *shardProcessor) items(page stream.Page) []delivery.Item {
+	recs := page.Records
 	items := make([]delivery.Item, len(recs))
 	for i := range recs {
 		it := &items[i]
@@ -155,7 +155,11 @@ func (p *shardProcessor) items(recs []types.Record) []delivery.Item {
 				it.Created = *sr.ApproximateCreationDateTime
 			}
 		}
-		ev, err := p.conv.Convert(recs[i])
+		var data []byte
+		if page.Data != nil {
+			data = page.Data[i]
+		}
+		ev, err := p.conv.ConvertData(recs[i], data)
 		if err != nil {
 			p.m.EventsDropped.WithLabelValues(metrics.DropInvalid).Inc()
 			p.log.Error("a record could not be turned into an event; skipping it", "sequence", it.Seq, "error", err)

@@ -28,7 +28,7 @@ func (f senderFunc) Send(ctx context.Context, e cloudevents.Event) error { retur
 
 // page returns records from..from+n-1 over keys items, sequence numbers
 // zero-padded so that they sort as they were written.
-func page(from, n, keys int) []types.Record {
+func page(from, n, keys int) stream.Page {
 	recs := make([]types.Record, n)
 	now := time.Now()
 	for i := range recs {
@@ -43,7 +43,7 @@ func page(from, n, keys int) []types.Record {
 			},
 		}
 	}
-	return recs
+	return stream.Page{Records: recs}
 }
 
 type acks struct {

@@ -154,6 +154,7 @@ func Run(ctx context.Context, cfg Config) error {
 		StartingTimestamp: startingTS,
 		IdleInterval:      spec.GetIdleInterval(),
 		DiscoveryInterval: spec.GetDiscoveryInterval(),
+		Decoder:           decodeGetRecords,
 		Logger:            log,
 		Metrics:           m,
 		Ready:             cfg.Ready,
@@ -221,4 +222,12 @@ func assumeRole(spec v1alpha1.AWSDynamoDBSourceSpec) string {
 		return c.AssumeIAMRole
 	}
 	return ""
+}
+
+// decodeGetRecords decodes GetRecords answers and renders each record's
+// event data in one pass (event.DecodeGetRecords), for the shard processors'
+// Converter.ConvertData.
+func decodeGetRecords(body []byte) (*string, stream.Page, error) {
+	p, err := event.DecodeGetRecords(body)
+	return p.NextShardIterator, stream.Page{Records: p.Records, Data: p.Data}, err
 }

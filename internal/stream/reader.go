@@ -38,6 +38,8 @@ type Options struct {
 	SaveInterval time.Duration
 	// BackoffBase and BackoffMax bound the waits after throttling and errors.
 	BackoffBase, BackoffMax time.Duration
+	// Decoder, when set, decodes GetRecords answers instead of the SDK.
+	Decoder Decoder
 	// Ready, when set, is called once the table's stream is found.
 	Ready   func()
 	Logger  *slog.Logger

@@ -214,10 +214,10 @@ type testProc struct {
 	closeOnce sync.Once
 }
 
-func (p *testProc) Submit(_ context.Context, recs []types.Record) error {
+func (p *testProc) Submit(_ context.Context, page stream.Page) error {
 	p.mu.Lock()
-	p.queue = append(p.queue, recs...)
-	p.unsettled += len(recs)
+	p.queue = append(p.queue, page.Records...)
+	p.unsettled += len(page.Records)
 	p.mu.Unlock()
 	select {
 	case p.wake <- struct{}{}:

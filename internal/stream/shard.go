@@ -44,7 +44,9 @@ func (s *shardReader) run(ctx context.Context) error {
 	bo := backoff{base: s.r.opts.BackoffBase, max: s.r.opts.BackoffMax}
 	for {
 		m.AWSCalls.WithLabelValues("GetRecords").Inc()
-		out, err := s.r.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String(iter)})
+		var data [][]byte
+		out, err := s.r.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String(iter)},
+			s.r.opts.Decoder.into(&data))
 		if err != nil {
 			kind := classify(err)
 			if kind == kindCanceled || ctx.Err() != nil {
@@ -89,16 +91,16 @@ func (s *shardReader) run(ctx context.Context) error {
 		}
 		bo.reset()
 
-		recs := out.Records
-		if n := len(recs); n > 0 {
+		page := Page{Records: out.Records, Data: data}
+		if n := len(page.Records); n > 0 {
 			m.RecordsRead.Add(float64(n))
-			s.lastRead = deref(recs[n-1].Dynamodb.SequenceNumber)
+			s.lastRead = deref(page.Records[n-1].Dynamodb.SequenceNumber)
 			if !notBefore.IsZero() {
-				recs, notBefore = skipBefore(recs, notBefore)
-				m.RecordsSkipped.Add(float64(n - len(recs)))
+				page, notBefore = skipBefore(page, notBefore)
+				m.RecordsSkipped.Add(float64(n - len(page.Records)))
 			}
-			if len(recs) > 0 {
-				if err := proc.Submit(ctx, recs); err != nil {
+			if len(page.Records) > 0 {
+				if err := proc.Submit(ctx, page); err != nil {
 					return err
 				}
 			}
@@ -194,11 +196,15 @@ func (s *shardReader) reportGap(pos Position) {
 // skipBefore drops the records created before t, up to the first one that
 // is not, and returns the zero time once such a record is found so that
 // later records are never dropped for an out-of-order timestamp.
-func skipBefore(recs []types.Record, t time.Time) ([]types.Record, time.Time) {
-	for i, rec := range recs {
+func skipBefore(page Page, t time.Time) (Page, time.Time) {
+	for i, rec := range page.Records {
 		if c := rec.Dynamodb.ApproximateCreationDateTime; c == nil || !c.Before(t) {
-			return recs[i:], time.Time{}
+			page.Records = page.Records[i:]
+			if page.Data != nil {
+				page.Data = page.Data[i:]
+			}
+			return page, time.Time{}
 		}
 	}
-	return nil, t
+	return Page{}, t
 }

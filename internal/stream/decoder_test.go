@@ -1,0 +1,118 @@
+package stream
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/event"
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/ddblocal"
+)
+
+// The Decoder is the SDK's protocol for nothing but a successful GetRecords
+// body: read twice with one iterator from a real DynamoDB Local stream, the
+// SDK's records through Convert and the decoded ones through ConvertData
+// make the same events, and the light records carry what reading needs.
+func TestDecoderReadsWhatTheSDKReads(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts DynamoDB Local")
+	}
+	ctx := context.Background()
+	db := ddblocal.Start(t)
+	tableARN, streamARN := db.CreateTable(ctx, t, "decoded", ddbtypes.StreamViewTypeNewAndOldImages)
+	ddb := db.DynamoDB()
+	item := map[string]ddbtypes.AttributeValue{
+		"pk": &ddbtypes.AttributeValueMemberS{Value: "user#1 <&> \"ü\""}, "sk": &ddbtypes.AttributeValueMemberS{Value: "a"},
+		"n": &ddbtypes.AttributeValueMemberN{Value: "-12.5e3"}, "b": &ddbtypes.AttributeValueMemberB{Value: []byte{0, 1, 255}},
+		"ok": &ddbtypes.AttributeValueMemberBOOL{Value: true}, "none": &ddbtypes.AttributeValueMemberNULL{Value: true},
+		"ss": &ddbtypes.AttributeValueMemberSS{Value: []string{"x", "y"}}, "ns": &ddbtypes.AttributeValueMemberNS{Value: []string{"1", "2"}},
+		"bs": &ddbtypes.AttributeValueMemberBS{Value: [][]byte{{1}, {2, 3}}},
+		"l": &ddbtypes.AttributeValueMemberL{Value: []ddbtypes.AttributeValue{
+			&ddbtypes.AttributeValueMemberS{Value: "in list"},
+			&ddbtypes.AttributeValueMemberM{Value: map[string]ddbtypes.AttributeValue{"z": &ddbtypes.AttributeValueMemberN{Value: "1"}}},
+		}},
+		"m": &ddbtypes.AttributeValueMemberM{Value: map[string]ddbtypes.AttributeValue{
+			"b": &ddbtypes.AttributeValueMemberS{Value: "\u2028 line"}, "a": &ddbtypes.AttributeValueMemberL{Value: nil},
+		}},
+	}
+	if _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("decoded"), Item: item}); err != nil {
+		t.Fatal(err)
+	}
+	item["n"] = &ddbtypes.AttributeValueMemberN{Value: "7"}
+	if _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("decoded"), Item: item}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ddb.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String("decoded"),
+		Key: map[string]ddbtypes.AttributeValue{"pk": item["pk"], "sk": item["sk"]}}); err != nil {
+		t.Fatal(err)
+	}
+
+	streams := db.Streams()
+	desc, err := streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(streamARN)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := streams.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(streamARN),
+		ShardId: desc.StreamDescription.Shards[0].ShardId, ShardIteratorType: types.ShardIteratorTypeTrimHorizon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &dynamodbstreams.GetRecordsInput{ShardIterator: it.ShardIterator}
+	sdk, err := streams.GetRecords(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var data [][]byte
+	dec := Decoder(func(body []byte) (*string, Page, error) {
+		p, err := event.DecodeGetRecords(body)
+		return p.NextShardIterator, Page{Records: p.Records, Data: p.Data}, err
+	})
+	decoded, err := streams.GetRecords(ctx, in, dec.into(&data))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if len(sdk.Records) != 3 || len(decoded.Records) != 3 || len(data) != 3 {
+		t.Fatalf("SDK read %d records; the decoder %d records and %d data; want 3", len(sdk.Records), len(decoded.Records), len(data))
+	}
+	// DynamoDB Local hands out a new iterator token per call.
+	if decoded.NextShardIterator == nil || sdk.NextShardIterator == nil {
+		t.Errorf("next iterator %v, SDK's %v; want both", decoded.NextShardIterator, sdk.NextShardIterator)
+	}
+	conv := &event.Converter{Source: tableARN}
+	for i, want := range sdk.Records {
+		got := decoded.Records[i]
+		wantEv, err := conv.Convert(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotEv, err := conv.ConvertData(got, data[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(gotEv.DataEncoded, wantEv.DataEncoded) || !reflect.DeepEqual(gotEv.Context, wantEv.Context) {
+			t.Errorf("record %d: event\n got %v %s\nwant %v %s", i, gotEv.Context, gotEv.DataEncoded, wantEv.Context, wantEv.DataEncoded)
+		}
+		if !reflect.DeepEqual(got.Dynamodb.SequenceNumber, want.Dynamodb.SequenceNumber) ||
+			!reflect.DeepEqual(got.Dynamodb.ApproximateCreationDateTime, want.Dynamodb.ApproximateCreationDateTime) ||
+			got.EventName != want.EventName || !reflect.DeepEqual(got.Dynamodb.Keys, want.Dynamodb.Keys) {
+			t.Errorf("record %d: light record %+v, SDK's %+v", i, *got.Dynamodb, *want.Dynamodb)
+		}
+	}
+
+	// An error answer is still the SDK's to decode.
+	_, err = streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String("not-an-iterator")}, dec.into(&data))
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		t.Errorf("GetRecords with a bad iterator = %v, want the service's error decoded by the SDK", err)
+	}
+}
