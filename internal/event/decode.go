@@ -8,11 +8,12 @@ import (
 	"math/big"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
-	"github.com/valyala/fastjson"
+	"github.com/tidwall/gjson"
 )
 
 // Page is one GetRecords answer decoded by DecodeGetRecords.
@@ -45,35 +46,40 @@ func DecodeGetRecords(body []byte) (Page, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return Page{}, nil // as the SDK takes an empty answer
 	}
-	p := parsers.Get()
-	defer parsers.Put(p)
-	v, err := p.ParseBytes(body)
-	if err != nil {
-		return Page{}, fmt.Errorf("decoding GetRecords: %w", err)
+	if !gjson.ValidBytes(body) {
+		return Page{}, errors.New("decoding GetRecords: the answer is not valid JSON")
 	}
-	if v.Type() == fastjson.TypeNull {
+	// One copy of the page as a string: the values read from it are
+	// substrings of it, and what outlives this call is cloned from them.
+	root := gjson.Parse(string(body))
+	if isNull(root) {
 		return Page{}, nil
 	}
-	top, err := v.Object()
-	if err != nil {
-		return Page{}, fmt.Errorf("decoding GetRecords: %w", err)
+	if !root.IsObject() {
+		return Page{}, fmt.Errorf("decoding GetRecords: the answer is a %s, not an object", kind(root))
 	}
 	var (
 		page Page
-		recs []*fastjson.Value
+		recs []gjson.Result
+		err  error
 	)
-	top.Visit(func(k []byte, v *fastjson.Value) {
-		if err != nil {
-			return
-		}
-		switch string(k) {
+	root.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
 		case "NextShardIterator":
-			page.NextShardIterator, err = optString(v)
+			if page.NextShardIterator, err = optString(v); err != nil {
+				err = fmt.Errorf("NextShardIterator: %w", err)
+			}
 		case "Records":
-			if v.Type() != fastjson.TypeNull {
-				recs, err = v.Array()
+			switch {
+			case isNull(v):
+				recs = nil
+			case v.IsArray():
+				recs = v.Array()
+			default:
+				err = fmt.Errorf("Records: a %s, not a list", kind(v))
 			}
 		}
+		return err == nil
 	})
 	if err != nil {
 		return Page{}, fmt.Errorf("decoding GetRecords: %w", err)
@@ -106,8 +112,6 @@ func DecodeGetRecords(body []byte) (Page, error) {
 	return page, nil
 }
 
-var parsers fastjson.ParserPool
-
 // arena hands out the data of a page's events from a few large blocks
 // rather than one allocation per event. A block stays in memory until the
 // last event using it is delivered, which the in-flight window bounds.
@@ -126,131 +130,123 @@ func (a *arena) copy(b []byte) []byte {
 	return a.block[start:len(a.block):len(a.block)]
 }
 
-// recordFields are a record's wire fields, in the order SDK v1 writes them.
-type recordFields struct {
-	awsRegion, dynamodb, eventID, eventName, eventSource, eventVersion, userIdentity *fastjson.Value
+// fields collects the members of a JSON object that are named in names,
+// into the result at the same index; a name given twice keeps its last
+// value, as SDK v1's decoder does. Other members are ignored.
+func fields(v gjson.Result, names []string, into []gjson.Result) error {
+	if !v.IsObject() {
+		return fmt.Errorf("a %s, not an object", kind(v))
+	}
+	v.ForEach(func(k, v gjson.Result) bool {
+		for i, name := range names {
+			if k.Str == name {
+				into[i] = v
+				break
+			}
+		}
+		return true
+	})
+	return nil
 }
 
-func decodeRecord(b []byte, v *fastjson.Value, rec *types.Record) ([]byte, error) {
-	o, err := v.Object()
-	if err != nil {
+// A record's wire fields, in the order SDK v1 writes them.
+var recordNames = [...]string{"awsRegion", "dynamodb", "eventID", "eventName", "eventSource", "eventVersion", "userIdentity"}
+
+const (
+	fAwsRegion = iota
+	fDynamodb
+	fEventID
+	fEventName
+	fEventSource
+	fEventVersion
+	fUserIdentity
+)
+
+func decodeRecord(b []byte, v gjson.Result, rec *types.Record) ([]byte, error) {
+	var f [len(recordNames)]gjson.Result
+	if err := fields(v, recordNames[:], f[:]); err != nil {
 		return b, err
 	}
-	var f recordFields
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		switch string(k) {
-		case "awsRegion":
-			f.awsRegion = v
-		case "dynamodb":
-			f.dynamodb = v
-		case "eventID":
-			f.eventID = v
-		case "eventName":
-			f.eventName = v
-		case "eventSource":
-			f.eventSource = v
-		case "eventVersion":
-			f.eventVersion = v
-		case "userIdentity":
-			f.userIdentity = v
-		}
-	})
-	if rec.EventID, err = optString(f.eventID); err != nil {
+	var err error
+	if rec.EventID, err = optString(f[fEventID]); err != nil {
 		return b, fmt.Errorf("eventID: %w", err)
 	}
-	if name, err := optString(f.eventName); err != nil {
+	if name, err := optString(f[fEventName]); err != nil {
 		return b, fmt.Errorf("eventName: %w", err)
 	} else if name != nil {
 		rec.EventName = types.OperationType(*name)
 	}
 
 	b = append(b, `{"AwsRegion":`...)
-	if b, err = appendJSONString(b, f.awsRegion); err != nil {
+	if b, err = appendJSONString(b, f[fAwsRegion]); err != nil {
 		return b, fmt.Errorf("awsRegion: %w", err)
 	}
 	b = append(b, `,"Dynamodb":`...)
-	if isNull(f.dynamodb) {
+	if isNull(f[fDynamodb]) {
 		b = append(b, "null"...)
 	} else {
 		rec.Dynamodb = &types.StreamRecord{}
-		if b, err = decodeStreamRecord(b, f.dynamodb, rec.Dynamodb); err != nil {
+		if b, err = decodeStreamRecord(b, f[fDynamodb], rec.Dynamodb); err != nil {
 			return b, fmt.Errorf("dynamodb: %w", err)
 		}
 	}
 	b = append(b, `,"EventID":`...)
 	b = appendStringPtr(b, rec.EventID)
 	b = append(b, `,"EventName":`...)
-	b, _ = appendJSONString(b, f.eventName) // a string: optString said so
+	b, _ = appendJSONString(b, f[fEventName]) // a string: optString said so
 	b = append(b, `,"EventSource":`...)
-	if b, err = appendJSONString(b, f.eventSource); err != nil {
+	if b, err = appendJSONString(b, f[fEventSource]); err != nil {
 		return b, fmt.Errorf("eventSource: %w", err)
 	}
 	b = append(b, `,"EventVersion":`...)
-	if b, err = appendJSONString(b, f.eventVersion); err != nil {
+	if b, err = appendJSONString(b, f[fEventVersion]); err != nil {
 		return b, fmt.Errorf("eventVersion: %w", err)
 	}
 	b = append(b, `,"UserIdentity":`...)
-	if isNull(f.userIdentity) {
-		b = append(b, "null"...)
-	} else {
-		uo, err := f.userIdentity.Object()
-		if err != nil {
-			return b, fmt.Errorf("userIdentity: %w", err)
-		}
-		var principal, typ *fastjson.Value
-		// The API's member names, capitalised, as both SDKs read them
-		// (Lambda's event format spells them principalId and type).
-		uo.Visit(func(k []byte, v *fastjson.Value) {
-			switch string(k) {
-			case "PrincipalId":
-				principal = v
-			case "Type":
-				typ = v
-			}
-		})
-		b = append(b, `{"PrincipalId":`...)
-		if b, err = appendJSONString(b, principal); err != nil {
-			return b, fmt.Errorf("userIdentity.PrincipalId: %w", err)
-		}
-		b = append(b, `,"Type":`...)
-		if b, err = appendJSONString(b, typ); err != nil {
-			return b, fmt.Errorf("userIdentity.Type: %w", err)
-		}
-		b = append(b, '}')
+	if isNull(f[fUserIdentity]) {
+		return append(b, "null}"...), nil
 	}
-	return append(b, '}'), nil
+	// The API's member names, capitalised, as both SDKs read them (Lambda's
+	// event format spells them principalId and type).
+	var id [2]gjson.Result
+	if err := fields(f[fUserIdentity], []string{"PrincipalId", "Type"}, id[:]); err != nil {
+		return b, fmt.Errorf("userIdentity: %w", err)
+	}
+	b = append(b, `{"PrincipalId":`...)
+	if b, err = appendJSONString(b, id[0]); err != nil {
+		return b, fmt.Errorf("userIdentity.PrincipalId: %w", err)
+	}
+	b = append(b, `,"Type":`...)
+	if b, err = appendJSONString(b, id[1]); err != nil {
+		return b, fmt.Errorf("userIdentity.Type: %w", err)
+	}
+	return append(b, "}}"...), nil
 }
 
-func decodeStreamRecord(b []byte, v *fastjson.Value, sr *types.StreamRecord) ([]byte, error) {
-	o, err := v.Object()
-	if err != nil {
+// A stream record's wire fields, in the order SDK v1 writes them.
+var streamRecordNames = [...]string{"ApproximateCreationDateTime", "Keys", "NewImage", "OldImage", "SequenceNumber", "SizeBytes", "StreamViewType"}
+
+const (
+	fCreated = iota
+	fKeys
+	fNewImage
+	fOldImage
+	fSequenceNumber
+	fSizeBytes
+	fStreamViewType
+)
+
+func decodeStreamRecord(b []byte, v gjson.Result, sr *types.StreamRecord) ([]byte, error) {
+	var f [len(streamRecordNames)]gjson.Result
+	if err := fields(v, streamRecordNames[:], f[:]); err != nil {
 		return b, err
 	}
-	var created, keys, newImage, oldImage, seq, size, view *fastjson.Value
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		switch string(k) {
-		case "ApproximateCreationDateTime":
-			created = v
-		case "Keys":
-			keys = v
-		case "NewImage":
-			newImage = v
-		case "OldImage":
-			oldImage = v
-		case "SequenceNumber":
-			seq = v
-		case "SizeBytes":
-			size = v
-		case "StreamViewType":
-			view = v
-		}
-	})
-
+	var err error
 	b = append(b, `{"ApproximateCreationDateTime":`...)
-	if isNull(created) {
+	if isNull(f[fCreated]) {
 		b = append(b, "null"...)
 	} else {
-		t, err := epochMillis(created)
+		t, err := epochMillis(f[fCreated])
 		if err != nil {
 			return b, fmt.Errorf("ApproximateCreationDateTime: %w", err)
 		}
@@ -260,34 +256,37 @@ func decodeStreamRecord(b []byte, v *fastjson.Value, sr *types.StreamRecord) ([]
 		}
 	}
 	b = append(b, `,"Keys":`...)
-	if b, err = appendWireMap(b, keys); err != nil {
+	if b, err = appendWireMap(b, f[fKeys]); err != nil {
 		return b, fmt.Errorf("Keys: %w", err)
 	}
-	if !isNull(keys) {
-		// The light record keeps the key for the event's subject.
-		if sr.Keys, err = decodeKeys(keys); err != nil {
+	if !isNull(f[fKeys]) {
+		// The light record keeps the key, for the event's subject.
+		if sr.Keys, err = decodeKeys(f[fKeys]); err != nil {
 			return b, fmt.Errorf("Keys: %w", err)
 		}
 	}
 	b = append(b, `,"NewImage":`...)
-	if b, err = appendWireMap(b, newImage); err != nil {
+	if b, err = appendWireMap(b, f[fNewImage]); err != nil {
 		return b, fmt.Errorf("NewImage: %w", err)
 	}
 	b = append(b, `,"OldImage":`...)
-	if b, err = appendWireMap(b, oldImage); err != nil {
+	if b, err = appendWireMap(b, f[fOldImage]); err != nil {
 		return b, fmt.Errorf("OldImage: %w", err)
 	}
-	if sr.SequenceNumber, err = optString(seq); err != nil {
+	if sr.SequenceNumber, err = optString(f[fSequenceNumber]); err != nil {
 		return b, fmt.Errorf("SequenceNumber: %w", err)
 	}
 	b = append(b, `,"SequenceNumber":`...)
 	b = appendStringPtr(b, sr.SequenceNumber)
 	b = append(b, `,"SizeBytes":`...)
-	if isNull(size) {
+	if size := f[fSizeBytes]; isNull(size) {
 		b = append(b, "null"...)
 	} else {
 		// SDK v1 reads an integer through float64 and truncates it.
-		f, err := size.Float64()
+		if size.Type != gjson.Number {
+			return b, fmt.Errorf("SizeBytes: a %s, not a number", kind(size))
+		}
+		f, err := strconv.ParseFloat(size.Raw, 64)
 		if err != nil {
 			return b, fmt.Errorf("SizeBytes: %w", err)
 		}
@@ -295,26 +294,26 @@ func decodeStreamRecord(b []byte, v *fastjson.Value, sr *types.StreamRecord) ([]
 		sr.SizeBytes = &n
 		b = strconv.AppendInt(b, n, 10)
 	}
-	viewName, err := optString(view)
+	view, err := optString(f[fStreamViewType])
 	if err != nil {
 		return b, fmt.Errorf("StreamViewType: %w", err)
 	}
-	if viewName != nil {
-		sr.StreamViewType = types.StreamViewType(*viewName)
+	if view != nil {
+		sr.StreamViewType = types.StreamViewType(*view)
 	}
 	b = append(b, `,"StreamViewType":`...)
-	b, _ = appendJSONString(b, view) // a string: optString said so
+	b, _ = appendJSONString(b, f[fStreamViewType]) // a string: optString said so
 	return append(b, '}'), nil
 }
 
 // epochMillis reads ApproximateCreationDateTime (epoch seconds, maybe with a
 // fraction or an exponent) as SDK v1 does: the exact decimal value times
 // 1,000, truncated to whole milliseconds, in UTC.
-func epochMillis(v *fastjson.Value) (time.Time, error) {
-	if v.Type() != fastjson.TypeNumber {
-		return time.Time{}, fmt.Errorf("%s is not a number", v.Type())
+func epochMillis(v gjson.Result) (time.Time, error) {
+	if v.Type != gjson.Number {
+		return time.Time{}, fmt.Errorf("a %s, not a number", kind(v))
 	}
-	raw := v.String() // a number's text as it is on the wire
+	raw := v.Raw // the number's text as it is on the wire
 	if ms, ok := plainMillis(raw); ok {
 		return time.Unix(0, ms*1e6).UTC(), nil
 	}
@@ -360,13 +359,10 @@ func plainMillis(raw string) (int64, bool) {
 	return ms, len(raw) > 0
 }
 
-// avMembers are the members of an attribute value on the wire, in SDK v1's
-// field order (avFields).
-type avMembers [len(avFields)]*fastjson.Value
-
-// avIndex maps a member name to its index in avFields.
-func avIndex(name []byte) int {
-	switch string(name) {
+// avIndex maps an attribute value member name to its index in avFields,
+// or -1.
+func avIndex(name string) int {
+	switch name {
 	case "B":
 		return avB
 	case "BOOL":
@@ -394,45 +390,38 @@ func avIndex(name []byte) int {
 // appendWireMap writes an item, a key or an M value from the wire as SDK v1
 // writes its map[string]*AttributeValue: null when absent, entries sorted by
 // name.
-func appendWireMap(b []byte, v *fastjson.Value) ([]byte, error) {
+func appendWireMap(b []byte, v gjson.Result) ([]byte, error) {
 	if isNull(v) {
 		return append(b, "null"...), nil
 	}
-	o, err := v.Object()
-	if err != nil {
-		return b, err
+	if !v.IsObject() {
+		return b, fmt.Errorf("a %s, not an object", kind(v))
 	}
 	type entry struct {
-		name []byte
-		v    *fastjson.Value
+		name string
+		v    gjson.Result
 	}
 	var small [16]entry
 	entries := small[:0]
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		entries = append(entries, entry{k, v})
+	v.ForEach(func(k, v gjson.Result) bool {
+		entries = append(entries, entry{decodedString(k.Str), v})
+		return true
 	})
-	// Stable, so that of a name given twice the last one is kept, as a Go
-	// map decoded by SDK v1 would.
-	slices.SortStableFunc(entries, func(x, y entry) int {
-		switch {
-		case string(x.name) < string(y.name):
-			return -1
-		case string(x.name) > string(y.name):
-			return 1
-		}
-		return 0
-	})
+	// Stable, so that of a name given twice the last one is kept, as in the
+	// Go map SDK v1 decodes into.
+	slices.SortStableFunc(entries, func(x, y entry) int { return strings.Compare(x.name, y.name) })
 	b = append(b, '{')
 	first := true
+	var err error
 	for i, e := range entries {
-		if i+1 < len(entries) && string(entries[i+1].name) == string(e.name) {
+		if i+1 < len(entries) && entries[i+1].name == e.name {
 			continue
 		}
 		if !first {
 			b = append(b, ',')
 		}
 		first = false
-		b = appendDecodedString(b, string(e.name))
+		b = appendString(b, e.name)
 		b = append(b, ':')
 		if b, err = appendWireValue(b, e.v); err != nil {
 			return b, fmt.Errorf("%q: %w", e.name, err)
@@ -443,66 +432,56 @@ func appendWireMap(b []byte, v *fastjson.Value) ([]byte, error) {
 
 // appendWireValue writes one attribute value from the wire as SDK v1's
 // dynamodb.AttributeValue: all ten fields, null but for those the wire set.
-func appendWireValue(b []byte, v *fastjson.Value) ([]byte, error) {
+func appendWireValue(b []byte, v gjson.Result) ([]byte, error) {
 	if isNull(v) {
 		return append(b, "null"...), nil
 	}
-	o, err := v.Object()
-	if err != nil {
-		return b, err
+	if !v.IsObject() {
+		return b, fmt.Errorf("a %s, not an object", kind(v))
 	}
 	var (
-		m       avMembers
-		unknown []byte
+		m       [len(avFields)]gjson.Result
+		unknown string
 	)
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		i := avIndex(k)
-		if i < 0 {
-			unknown = k
-			return
+	v.ForEach(func(k, v gjson.Result) bool {
+		if i := avIndex(k.Str); i >= 0 {
+			m[i] = v // the last of a name given twice, as SDK v1 keeps it
+		} else {
+			unknown = k.Str
 		}
-		m[i] = v // the last of a name given twice, as SDK v1 keeps it
-		if isNull(v) {
-			m[i] = nil
-		}
+		return true
 	})
-	set := 0
-	for _, mv := range m {
-		if mv != nil {
-			set++
-		}
-	}
-	if unknown != nil {
+	if unknown != "" {
 		// SDK v1 would drop it and deliver a value of all nulls, which a
 		// consumer can't tell from corruption; Convert refuses it too.
 		return b, fmt.Errorf("attribute value of unknown type %q; upgrade this source", unknown)
 	}
-	if set == 1 {
-		// The usual case: one member, written between its precomputed
-		// neighbours.
-		for i, mv := range m {
-			if mv != nil {
-				b = append(b, avPrefix[i]...)
-				if b, err = appendMember(b, i, mv); err != nil {
-					return b, err
-				}
-				return append(b, avSuffix[i]...), nil
-			}
+	only, n := 0, 0
+	for i := range m {
+		if !isNull(m[i]) {
+			only, n = i, n+1
 		}
 	}
+	var err error
+	if n == 1 {
+		// The usual case: one member, between its precomputed neighbours.
+		b = append(b, avPrefix[only]...)
+		if b, err = appendMember(b, only, m[only]); err != nil {
+			return b, err
+		}
+		return append(b, avSuffix[only]...), nil
+	}
 	b = append(b, '{')
-	for i, mv := range m {
+	for i := range m {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, '"')
 		b = append(b, avFields[i]...)
 		b = append(b, `":`...)
-		if mv == nil {
+		if isNull(m[i]) {
 			b = append(b, "null"...)
-			continue
-		}
-		if b, err = appendMember(b, i, mv); err != nil {
+		} else if b, err = appendMember(b, i, m[i]); err != nil {
 			return b, err
 		}
 	}
@@ -510,26 +489,29 @@ func appendWireValue(b []byte, v *fastjson.Value) ([]byte, error) {
 }
 
 // appendMember writes the value of member i of an attribute value.
-func appendMember(b []byte, i int, v *fastjson.Value) ([]byte, error) {
+func appendMember(b []byte, i int, v gjson.Result) ([]byte, error) {
 	var err error
 	switch i {
 	case avS, avN:
-		return appendJSONString(b, v)
+		b, err = appendJSONString(b, v)
 	case avB:
-		return appendWireBase64(b, v)
+		b, err = appendWireBase64(b, v)
 	case avBOOL, avNULL:
-		t, err := v.Bool()
-		if err != nil {
-			return b, fmt.Errorf("%s: %w", avFields[i], err)
+		if v.Type != gjson.True && v.Type != gjson.False {
+			err = fmt.Errorf("a %s, not a boolean", kind(v))
+			break
 		}
-		return strconv.AppendBool(b, t), nil
-	case avSS, avNS, avBS, avL:
-		items, err := v.Array()
-		if err != nil {
-			return b, fmt.Errorf("%s: %w", avFields[i], err)
+		b = strconv.AppendBool(b, v.Type == gjson.True)
+	case avM:
+		b, err = appendWireMap(b, v)
+	default: // SS, NS, BS, L
+		if !v.IsArray() {
+			err = fmt.Errorf("a %s, not a list", kind(v))
+			break
 		}
 		b = append(b, '[')
-		for j, item := range items {
+		j := 0
+		v.ForEach(func(_, item gjson.Result) bool {
 			if j > 0 {
 				b = append(b, ',')
 			}
@@ -544,27 +526,27 @@ func appendMember(b []byte, i int, v *fastjson.Value) ([]byte, error) {
 				b, err = appendJSONString(b, item)
 			}
 			if err != nil {
-				return b, fmt.Errorf("%s[%d]: %w", avFields[i], j, err)
+				err = fmt.Errorf("[%d]: %w", j, err)
+				return false
 			}
-		}
-		return append(b, ']'), nil
-	case avM:
-		if b, err = appendWireMap(b, v); err != nil {
-			return b, fmt.Errorf("M: %w", err)
-		}
-		return b, nil
+			j++
+			return true
+		})
+		b = append(b, ']')
 	}
-	return b, fmt.Errorf("attribute value member %d", i)
+	if err != nil {
+		return b, fmt.Errorf("%s: %w", avFields[i], err)
+	}
+	return b, nil
 }
 
 // appendWireBase64 writes a B value as SDK v1 does: decoded from the wire's
 // base64, and encoded again, padded.
-func appendWireBase64(b []byte, v *fastjson.Value) ([]byte, error) {
-	s, err := v.StringBytes()
-	if err != nil {
-		return b, err
+func appendWireBase64(b []byte, v gjson.Result) ([]byte, error) {
+	if v.Type != gjson.String {
+		return b, fmt.Errorf("a %s, not a base64 string", kind(v))
 	}
-	raw, err := base64.StdEncoding.AppendDecode(nil, s)
+	raw, err := base64.StdEncoding.AppendDecode(nil, []byte(v.Str))
 	if err != nil {
 		return b, err
 	}
@@ -573,38 +555,39 @@ func appendWireBase64(b []byte, v *fastjson.Value) ([]byte, error) {
 
 // appendJSONString writes a string field: null when absent, otherwise the
 // decoded string escaped as encoding/json does.
-func appendJSONString(b []byte, v *fastjson.Value) ([]byte, error) {
+func appendJSONString(b []byte, v gjson.Result) ([]byte, error) {
 	if isNull(v) {
 		return append(b, "null"...), nil
 	}
-	s, err := v.StringBytes()
-	if err != nil {
-		return b, err
+	if v.Type != gjson.String {
+		return b, fmt.Errorf("a %s, not a string", kind(v))
 	}
-	return appendDecodedString(b, string(s)), nil
+	return appendDecodedString(b, v.Str), nil
 }
 
-func optString(v *fastjson.Value) (*string, error) {
+// optString reads a string field that may be absent.
+func optString(v gjson.Result) (*string, error) {
 	if isNull(v) {
 		return nil, nil
 	}
-	s, err := v.StringBytes()
-	if err != nil {
-		return nil, err
+	if v.Type != gjson.String {
+		return nil, fmt.Errorf("a %s, not a string", kind(v))
 	}
-	str := decodedString(s)
-	return &str, nil
+	s := decodedString(v.Str)
+	return &s, nil
 }
 
-// decodedString is s as json.Unmarshal makes it a Go string: each byte that
-// is not UTF-8 becomes U+FFFD.
-func decodedString(s []byte) string {
-	if utf8.Valid(s) {
-		return string(s)
+// decodedString is s as json.Unmarshal makes it a Go string (each byte that
+// is not UTF-8 becomes U+FFFD), in memory of its own: s is part of the
+// whole page, which must not stay in memory for as long as one of its
+// records does.
+func decodedString(s string) string {
+	if utf8.ValidString(s) {
+		return strings.Clone(s)
 	}
 	b := make([]byte, 0, len(s)+8)
 	for len(s) > 0 {
-		r, size := utf8.DecodeRune(s)
+		r, size := utf8.DecodeRuneInString(s)
 		if r == utf8.RuneError && size == 1 {
 			b = utf8.AppendRune(b, utf8.RuneError)
 		} else {
@@ -615,64 +598,82 @@ func decodedString(s []byte) string {
 	return string(b)
 }
 
-func isNull(v *fastjson.Value) bool { return v == nil || v.Type() == fastjson.TypeNull }
+// isNull reports whether v is absent or JSON null.
+func isNull(v gjson.Result) bool { return v.Type == gjson.Null }
 
-// decodeKeys decodes a record's Keys into the SDK's types for Subject. Key
-// attributes are S, N or B; other types are decoded too, for completeness.
-func decodeKeys(v *fastjson.Value) (map[string]types.AttributeValue, error) {
-	o, err := v.Object()
-	if err != nil {
-		return nil, err
+// kind names the JSON type of v, for errors.
+func kind(v gjson.Result) string {
+	switch {
+	case v.IsObject():
+		return "object"
+	case v.IsArray():
+		return "list"
+	case v.Type == gjson.True || v.Type == gjson.False:
+		return "boolean"
+	case v.Type == gjson.Number:
+		return "number"
+	case v.Type == gjson.String:
+		return "string"
 	}
-	keys := make(map[string]types.AttributeValue, o.Len())
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		if err != nil {
-			return
-		}
+	return "null"
+}
+
+// decodeKeys decodes a record's Keys into the SDK's types, for Subject. Key
+// attributes are S, N or B.
+func decodeKeys(v gjson.Result) (map[string]types.AttributeValue, error) {
+	if !v.IsObject() {
+		return nil, fmt.Errorf("a %s, not an object", kind(v))
+	}
+	keys := make(map[string]types.AttributeValue, 2)
+	var err error
+	v.ForEach(func(k, v gjson.Result) bool {
 		var av types.AttributeValue
-		if av, err = decodeAV(v); err == nil && av != nil {
-			keys[string(k)] = av
+		if av, err = decodeKey(v); err == nil && av != nil {
+			keys[decodedString(k.Str)] = av
 		}
+		return err == nil
 	})
 	return keys, err
 }
 
-func decodeAV(v *fastjson.Value) (types.AttributeValue, error) {
+func decodeKey(v gjson.Result) (types.AttributeValue, error) {
 	if isNull(v) {
 		return nil, nil
 	}
-	o, err := v.Object()
-	if err != nil {
-		return nil, err
+	if !v.IsObject() {
+		return nil, fmt.Errorf("a %s, not an object", kind(v))
 	}
-	var av types.AttributeValue
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		if err != nil || isNull(v) {
-			return
+	var (
+		av  types.AttributeValue
+		err error
+	)
+	v.ForEach(func(k, v gjson.Result) bool {
+		if isNull(v) {
+			return true
 		}
-		switch string(k) {
-		case "S", "N":
-			var s []byte
-			if s, err = v.StringBytes(); err == nil {
-				if string(k) == "S" {
-					av = &types.AttributeValueMemberS{Value: string(s)}
-				} else {
-					av = &types.AttributeValueMemberN{Value: string(s)}
-				}
+		switch k.Str {
+		case "S", "N", "B":
+			if v.Type != gjson.String {
+				err = fmt.Errorf("%s: a %s, not a string", k.Str, kind(v))
+				break
 			}
-		case "B":
-			var s []byte
-			if s, err = v.StringBytes(); err == nil {
+			switch k.Str {
+			case "S":
+				av = &types.AttributeValueMemberS{Value: decodedString(v.Str)}
+			case "N":
+				av = &types.AttributeValueMemberN{Value: decodedString(v.Str)}
+			default:
 				var raw []byte
-				if raw, err = base64.StdEncoding.AppendDecode(nil, s); err == nil {
+				if raw, err = base64.StdEncoding.AppendDecode(nil, []byte(v.Str)); err == nil {
 					av = &types.AttributeValueMemberB{Value: raw}
 				}
 			}
 		case "BOOL", "NULL", "SS", "NS", "BS", "L", "M":
-			err = errors.New("a key attribute must be of type S, N or B, not " + string(k))
+			err = errors.New("a key attribute is of type S, N or B, not " + k.Str)
 		default:
-			err = fmt.Errorf("attribute value of unknown type %q; upgrade this source", k)
+			err = fmt.Errorf("attribute value of unknown type %q; upgrade this source", k.Str)
 		}
+		return err == nil
 	})
 	return av, err
 }

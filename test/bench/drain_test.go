@@ -145,17 +145,26 @@ func profile(b *testing.B, db *ddblocal.Server, tableARN string, sink *sink, n i
 	reached := sink.expect(int64(n), false)
 	p := startSource(b, db, tableARN, sink.URL, append([]string{"--startingPosition", "TRIM_HORIZON", "--pprof"}, extra...)...)
 	p.waitHealthy(10 * time.Second)
+	// A heap profile halfway through, beside the CPU profile of the whole.
+	heap := make(chan []byte, 1)
+	go func() {
+		time.Sleep(busy / 2)
+		heap <- p.fetch("/debug/pprof/heap", 30*time.Second)
+	}()
 	prof := p.fetch(fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), time.Duration(secs)*time.Second+30*time.Second)
 	<-reached
+	heapProf := <-heap
 	p.stop()
 	if err := os.MkdirAll(*profileDir, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	path := filepath.Join(*profileDir, name)
-	if err := os.WriteFile(path, prof, 0o644); err != nil {
-		b.Fatal(err)
+	for file, data := range map[string][]byte{name: prof, strings.Replace(name, "cpu-", "heap-", 1): heapProf} {
+		path := filepath.Join(*profileDir, file)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("profile of a %s drain: %s", modeName(extra), path)
 	}
-	b.Logf("CPU profile of %ds of a %s drain: %s", secs, modeName(extra), path)
 }
 
 func modeName(flags []string) string {
