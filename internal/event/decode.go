@@ -3,17 +3,14 @@ package event
 import (
 	"bytes"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"math/big"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
+	"unsafe"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
-	"github.com/tidwall/gjson"
 )
 
 // Page is one GetRecords answer decoded by DecodeGetRecords.
@@ -31,10 +28,11 @@ type Page struct {
 // DecodeGetRecords decodes the body of a successful GetRecords answer (the
 // DynamoDB Streams JSON wire format) and renders each record's event data
 // straight from it, the way TriggerMesh's SDK v1 did (see encode.go): one
-// pass over the JSON, instead of building the SDK's typed records with a map
-// per image and an interface value per attribute, and then walking them
-// again to write the data. Those two were a third of the source's CPU per
-// event, and their maps most of a page's memory (docs/benchmarks.md).
+// pass over the JSON (scan.go), instead of building the SDK's typed records
+// with a map per image and an interface value per attribute, and then
+// walking them again to write the data. Those two were a third of the
+// source's CPU per event, and their maps most of a page's memory
+// (docs/benchmarks.md).
 //
 // It follows SDK v1's decoder where the wire allows a choice: field names
 // match exactly, a field given twice keeps its last value, unknown fields
@@ -43,73 +41,489 @@ type Page struct {
 // does not know is an error, as Convert's is. compat_test.go holds the
 // output byte for byte against SDK v1's.
 func DecodeGetRecords(body []byte) (Page, error) {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return Page{}, nil // as the SDK takes an empty answer
-	}
-	if !gjson.ValidBytes(body) {
-		return Page{}, errors.New("decoding GetRecords: the answer is not valid JSON")
-	}
-	// One copy of the page as a string: the values read from it are
-	// substrings of it, and what outlives this call is cloned from them.
-	root := gjson.Parse(string(body))
-	if isNull(root) {
-		return Page{}, nil
-	}
-	if !root.IsObject() {
-		return Page{}, fmt.Errorf("decoding GetRecords: the answer is a %s, not an object", kind(root))
-	}
+	d := decoder{s: scanner{data: body}}
 	var (
 		page Page
-		recs []gjson.Result
-		err  error
+		a    arena
 	)
-	root.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
+	if d.s.next() == 0 || d.s.null() {
+		return Page{}, nil // as the SDK takes an empty answer
+	}
+	d.s.object(func(key []byte) {
+		switch string(key) {
 		case "NextShardIterator":
-			if page.NextShardIterator, err = optString(v); err != nil {
-				err = fmt.Errorf("NextShardIterator: %w", err)
-			}
+			page.NextShardIterator = d.optString()
 		case "Records":
-			switch {
-			case isNull(v):
-				recs = nil
-			case v.IsArray():
-				recs = v.Array()
-			default:
-				err = fmt.Errorf("Records: a %s, not a list", kind(v))
+			if d.s.null() {
+				page.Records, page.Data = nil, nil
+				return
 			}
+			page.Records, page.Data = page.Records[:0], page.Data[:0]
+			d.s.array(func() {
+				page.Records = append(page.Records, types.Record{})
+				rec := &page.Records[len(page.Records)-1]
+				d.inRecord = true
+				d.out = d.record(d.out[:0], rec)
+				if d.s.err == nil {
+					d.inRecord = false
+					page.Data = append(page.Data, a.copy(d.out))
+				}
+			})
+		default:
+			d.s.skip()
 		}
-		return err == nil
 	})
-	if err != nil {
-		return Page{}, fmt.Errorf("decoding GetRecords: %w", err)
-	}
-	if len(recs) == 0 {
-		return page, nil
-	}
-
-	page.Records = make([]types.Record, len(recs))
-	page.Data = make([][]byte, len(recs))
-	bp := bufPool.Get().(*[]byte)
-	defer func() {
-		if cap(*bp) <= maxPooledBuf {
-			bufPool.Put(bp)
-		}
-	}()
-	var a arena
-	for i, rv := range recs {
-		b, err := decodeRecord((*bp)[:0], rv, &page.Records[i])
-		*bp = b
-		if err != nil {
-			id := "#" + strconv.Itoa(i)
-			if page.Records[i].EventID != nil {
-				id = *page.Records[i].EventID
+	d.s.end()
+	if err := d.s.err; err != nil {
+		if d.inRecord {
+			n := len(page.Records) - 1
+			id := "#" + strconv.Itoa(n)
+			if eid := page.Records[n].EventID; eid != nil {
+				id = *eid + " (" + id + ")"
 			}
 			return Page{}, fmt.Errorf("decoding GetRecords: record %s: %w", id, err)
 		}
-		page.Data[i] = a.copy(b)
+		return Page{}, fmt.Errorf("decoding GetRecords: %w", err)
 	}
 	return page, nil
+}
+
+// decoder renders records from a scanner. Members that SDK v1 writes in
+// another order than the wire's are rendered into scratch buffers first,
+// one per level of nesting, reused from record to record.
+type decoder struct {
+	s   scanner
+	out []byte
+	// inRecord says that the scan is inside a record, for errors.
+	inRecord bool
+	// levels[i] is the scratch of the maps and attribute values at
+	// nesting level i; pointers, so that a level's address holds while
+	// deeper ones are added.
+	levels []*level
+}
+
+type level struct {
+	buf     []byte
+	entries []entry
+}
+
+// entry is a member rendered into a level's buf.
+type entry struct {
+	name       []byte
+	start, end int
+}
+
+func (d *decoder) level(i int) *level {
+	for len(d.levels) <= i {
+		d.levels = append(d.levels, new(level))
+	}
+	return d.levels[i]
+}
+
+// optString reads a string that may be null, as a string of its own.
+func (d *decoder) optString() *string {
+	if d.s.null() {
+		return nil
+	}
+	v := string(d.s.str())
+	return &v
+}
+
+// jsonString reads a string that may be null and writes it as
+// encoding/json writes the Go string SDK v1 decoded.
+func (d *decoder) jsonString(b []byte) []byte {
+	if d.s.null() {
+		return append(b, "null"...)
+	}
+	v := d.s.str()
+	if d.s.err != nil {
+		return b
+	}
+	return appendString(b, transient(v))
+}
+
+// transient is b as a string without a copy, for a string that is used at
+// once and not kept: b changes afterwards.
+func transient(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// enum reads a string that may be null and returns it, as one of known
+// when it is one of them, without allocating.
+func (d *decoder) enum(known []string) *string {
+	if d.s.null() {
+		return nil
+	}
+	v := d.s.str()
+	for i := range known {
+		if known[i] == transient(v) {
+			return &known[i]
+		}
+	}
+	str := string(v)
+	return &str
+}
+
+// The values of eventName and StreamViewType.
+var (
+	operationNames = []string{"INSERT", "MODIFY", "REMOVE"}
+	viewTypeNames  = []string{"NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY"}
+)
+
+// A record's fields, in the order SDK v1 writes them, and the stream
+// record's.
+var (
+	recordNames       = [...]string{"AwsRegion", "Dynamodb", "EventID", "EventName", "EventSource", "EventVersion", "UserIdentity"}
+	streamRecordNames = [...]string{"ApproximateCreationDateTime", "Keys", "NewImage", "OldImage", "SequenceNumber", "SizeBytes", "StreamViewType"}
+)
+
+type span struct{ start, end int }
+
+func (d *decoder) record(b []byte, rec *types.Record) []byte {
+	lv := d.level(0)
+	lv.buf = lv.buf[:0]
+	var f [7]span
+	set := func(i int, render func([]byte) []byte) {
+		start := len(lv.buf)
+		lv.buf = render(lv.buf)
+		f[i] = span{start, len(lv.buf)}
+	}
+	d.s.object(func(key []byte) {
+		switch string(key) {
+		case "awsRegion":
+			set(0, d.jsonString)
+		case "dynamodb":
+			set(1, func(b []byte) []byte {
+				if d.s.null() {
+					rec.Dynamodb = nil
+					return append(b, "null"...)
+				}
+				rec.Dynamodb = &types.StreamRecord{}
+				return d.streamRecord(b, rec.Dynamodb)
+			})
+		case "eventID":
+			set(2, func(b []byte) []byte {
+				rec.EventID = d.optString()
+				return appendStringPtr(b, rec.EventID)
+			})
+		case "eventName":
+			set(3, func(b []byte) []byte {
+				name := d.enum(operationNames)
+				rec.EventName = ""
+				if name != nil {
+					rec.EventName = types.OperationType(*name)
+				}
+				return appendStringPtr(b, name)
+			})
+		case "eventSource":
+			set(4, d.jsonString)
+		case "eventVersion":
+			set(5, d.jsonString)
+		case "userIdentity":
+			set(6, d.identity)
+		default:
+			d.s.skip()
+		}
+	})
+	return writeStruct(b, recordNames[:], f[:], lv.buf)
+}
+
+// identity renders a userIdentity. Its members are read with the API's
+// names, capitalised, as both SDKs read them (Lambda's event format spells
+// them principalId and type).
+func (d *decoder) identity(b []byte) []byte {
+	if d.s.null() {
+		return append(b, "null"...)
+	}
+	var principal, typ *string
+	d.s.object(func(key []byte) {
+		switch string(key) {
+		case "PrincipalId":
+			principal = d.optString()
+		case "Type":
+			typ = d.optString()
+		default:
+			d.s.skip()
+		}
+	})
+	b = append(b, `{"PrincipalId":`...)
+	b = appendStringPtr(b, principal)
+	b = append(b, `,"Type":`...)
+	b = appendStringPtr(b, typ)
+	return append(b, '}')
+}
+
+func (d *decoder) streamRecord(b []byte, sr *types.StreamRecord) []byte {
+	lv := d.level(1)
+	lv.buf = lv.buf[:0]
+	var f [7]span
+	set := func(i int, render func([]byte) []byte) {
+		start := len(lv.buf)
+		lv.buf = render(lv.buf)
+		f[i] = span{start, len(lv.buf)}
+	}
+	d.s.object(func(key []byte) {
+		switch string(key) {
+		case "ApproximateCreationDateTime":
+			set(0, func(b []byte) []byte {
+				sr.ApproximateCreationDateTime = nil
+				if d.s.null() {
+					return append(b, "null"...)
+				}
+				raw := d.s.number()
+				if d.s.err != nil {
+					return b
+				}
+				t, err := epochMillis(string(raw))
+				if err == nil {
+					b, err = appendTime(b, t)
+				}
+				if err != nil {
+					d.s.fail("ApproximateCreationDateTime: %v", err)
+					return b
+				}
+				sr.ApproximateCreationDateTime = &t
+				return b
+			})
+		case "Keys":
+			set(1, func(b []byte) []byte {
+				sr.Keys = nil
+				start := d.s.pos
+				b = d.wireMap(b, 2)
+				if d.s.err == nil && len(b) > 0 && b[len(b)-1] == '}' {
+					// The light record keeps the key, for the event's
+					// subject: read again from the text, it is small.
+					sr.Keys = d.keys(d.s.data[start:d.s.pos])
+				}
+				return b
+			})
+		case "NewImage":
+			set(2, func(b []byte) []byte { return d.wireMap(b, 2) })
+		case "OldImage":
+			set(3, func(b []byte) []byte { return d.wireMap(b, 2) })
+		case "SequenceNumber":
+			set(4, func(b []byte) []byte {
+				sr.SequenceNumber = d.optString()
+				return appendStringPtr(b, sr.SequenceNumber)
+			})
+		case "SizeBytes":
+			set(5, func(b []byte) []byte {
+				sr.SizeBytes = nil
+				if d.s.null() {
+					return append(b, "null"...)
+				}
+				raw := d.s.number()
+				if d.s.err != nil {
+					return b
+				}
+				// SDK v1 reads an integer through float64 and truncates it.
+				f, err := strconv.ParseFloat(string(raw), 64)
+				if err != nil {
+					d.s.fail("SizeBytes: %v", err)
+					return b
+				}
+				n := int64(f)
+				sr.SizeBytes = &n
+				return strconv.AppendInt(b, n, 10)
+			})
+		case "StreamViewType":
+			set(6, func(b []byte) []byte {
+				view := d.enum(viewTypeNames)
+				sr.StreamViewType = ""
+				if view != nil {
+					sr.StreamViewType = types.StreamViewType(*view)
+				}
+				return appendStringPtr(b, view)
+			})
+		default:
+			d.s.skip()
+		}
+	})
+	return writeStruct(b, streamRecordNames[:], f[:], lv.buf)
+}
+
+// writeStruct writes a struct as encoding/json does, each field from its
+// span of scratch, null for a field the wire did not have.
+func writeStruct(b []byte, names []string, f []span, scratch []byte) []byte {
+	for i, name := range names {
+		if i == 0 {
+			b = append(b, `{"`...)
+		} else {
+			b = append(b, `,"`...)
+		}
+		b = append(b, name...)
+		b = append(b, `":`...)
+		if f[i].end == 0 {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, scratch[f[i].start:f[i].end]...)
+		}
+	}
+	return append(b, '}')
+}
+
+// wireMap reads an item, a key or an M value and writes it as SDK v1 writes
+// its map[string]*AttributeValue: null when absent, entries sorted by name;
+// of a name given twice the last is kept, as in the Go map SDK v1 decodes
+// into. depth is the nesting level whose scratch holds the entries.
+func (d *decoder) wireMap(b []byte, depth int) []byte {
+	if d.s.null() {
+		return append(b, "null"...)
+	}
+	lv := d.level(depth)
+	bufStart, entStart := len(lv.buf), len(lv.entries)
+	d.s.object(func(key []byte) {
+		name := key
+		if d.s.keyCopied {
+			name = slices.Clone(key) // the scanner's buffer is reused
+		}
+		start := len(lv.buf)
+		lv.buf = d.wireValue(lv.buf, depth+1)
+		lv.entries = append(lv.entries, entry{name, start, len(lv.buf)})
+	})
+	ents := lv.entries[entStart:]
+	slices.SortStableFunc(ents, func(x, y entry) int { return bytes.Compare(x.name, y.name) })
+	b = append(b, '{')
+	first := true
+	for i, e := range ents {
+		if i+1 < len(ents) && bytes.Equal(ents[i+1].name, e.name) {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendString(b, transient(e.name))
+		b = append(b, ':')
+		b = append(b, lv.buf[e.start:e.end]...)
+	}
+	lv.buf, lv.entries = lv.buf[:bufStart], lv.entries[:entStart]
+	return append(b, '}')
+}
+
+// wireValue reads one attribute value and writes it as SDK v1's
+// dynamodb.AttributeValue: all ten fields, null but for those the wire set.
+func (d *decoder) wireValue(b []byte, depth int) []byte {
+	if d.s.null() {
+		return append(b, "null"...)
+	}
+	lv := d.level(depth)
+	bufStart := len(lv.buf)
+	var m [len(avFields)]span
+	d.s.object(func(key []byte) {
+		i := avIndex(key)
+		if i < 0 {
+			// SDK v1 would drop it and deliver a value of all nulls, which
+			// a consumer can't tell from corruption; Convert refuses it too.
+			d.s.fail("attribute value of unknown type %q; upgrade this source", key)
+			return
+		}
+		m[i] = span{} // the last of a name given twice, as SDK v1 keeps it
+		if d.s.null() {
+			return
+		}
+		start := len(lv.buf)
+		lv.buf = d.member(lv.buf, i, depth+1)
+		m[i] = span{start, len(lv.buf)}
+	})
+	only, n := 0, 0
+	for i := range m {
+		if m[i].end != 0 {
+			only, n = i, n+1
+		}
+	}
+	if n == 1 {
+		// The usual case: one member, between its precomputed neighbours.
+		b = append(b, avPrefix[only]...)
+		b = append(b, lv.buf[m[only].start:m[only].end]...)
+		b = append(b, avSuffix[only]...)
+	} else {
+		b = writeStruct(b, avFields[:], m[:], lv.buf)
+	}
+	lv.buf = lv.buf[:bufStart]
+	return b
+}
+
+// member reads the value of member i of an attribute value and writes it.
+func (d *decoder) member(b []byte, i, depth int) []byte {
+	switch i {
+	case avS, avN:
+		return d.jsonString(b)
+	case avB:
+		return d.base64(b)
+	case avBOOL, avNULL:
+		return strconv.AppendBool(b, d.s.boolean())
+	case avM:
+		return d.wireMap(b, depth)
+	}
+	// SS, NS, BS, L
+	b = append(b, '[')
+	first := true
+	d.s.array(func() {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		switch {
+		case d.s.null():
+			b = append(b, "null"...)
+		case i == avL:
+			b = d.wireValue(b, depth)
+		case i == avBS:
+			b = d.base64(b)
+		default:
+			b = d.jsonString(b)
+		}
+	})
+	return append(b, ']')
+}
+
+// base64 reads a B value and writes it as SDK v1 does: decoded from the
+// wire's base64, and encoded again, padded.
+func (d *decoder) base64(b []byte) []byte {
+	v := d.s.str()
+	if d.s.err != nil {
+		return b
+	}
+	raw, err := base64.StdEncoding.AppendDecode(nil, v)
+	if err != nil {
+		d.s.fail("B: %v", err)
+		return b
+	}
+	return appendBase64(b, raw)
+}
+
+// keys decodes a record's Keys, already checked by wireMap, into the SDK's
+// types for Subject. Key attributes are S, N or B; other members are left
+// out.
+func (d *decoder) keys(text []byte) map[string]types.AttributeValue {
+	s := scanner{data: text}
+	keys := make(map[string]types.AttributeValue, 2)
+	s.object(func(key []byte) {
+		name := string(key)
+		s.object(func(member []byte) {
+			if s.null() {
+				return
+			}
+			switch string(member) {
+			case "S":
+				keys[name] = &types.AttributeValueMemberS{Value: string(s.str())}
+			case "N":
+				keys[name] = &types.AttributeValueMemberN{Value: string(s.str())}
+			case "B":
+				raw, err := base64.StdEncoding.AppendDecode(nil, s.str())
+				if err == nil {
+					keys[name] = &types.AttributeValueMemberB{Value: raw}
+				}
+			default:
+				s.skip()
+			}
+		})
+	})
+	return keys
 }
 
 // arena hands out the data of a page's events from a few large blocks
@@ -130,190 +544,10 @@ func (a *arena) copy(b []byte) []byte {
 	return a.block[start:len(a.block):len(a.block)]
 }
 
-// fields collects the members of a JSON object that are named in names,
-// into the result at the same index; a name given twice keeps its last
-// value, as SDK v1's decoder does. Other members are ignored.
-func fields(v gjson.Result, names []string, into []gjson.Result) error {
-	if !v.IsObject() {
-		return fmt.Errorf("a %s, not an object", kind(v))
-	}
-	v.ForEach(func(k, v gjson.Result) bool {
-		for i, name := range names {
-			if k.Str == name {
-				into[i] = v
-				break
-			}
-		}
-		return true
-	})
-	return nil
-}
-
-// A record's wire fields, in the order SDK v1 writes them.
-var recordNames = [...]string{"awsRegion", "dynamodb", "eventID", "eventName", "eventSource", "eventVersion", "userIdentity"}
-
-const (
-	fAwsRegion = iota
-	fDynamodb
-	fEventID
-	fEventName
-	fEventSource
-	fEventVersion
-	fUserIdentity
-)
-
-func decodeRecord(b []byte, v gjson.Result, rec *types.Record) ([]byte, error) {
-	var f [len(recordNames)]gjson.Result
-	if err := fields(v, recordNames[:], f[:]); err != nil {
-		return b, err
-	}
-	var err error
-	if rec.EventID, err = optString(f[fEventID]); err != nil {
-		return b, fmt.Errorf("eventID: %w", err)
-	}
-	if name, err := optString(f[fEventName]); err != nil {
-		return b, fmt.Errorf("eventName: %w", err)
-	} else if name != nil {
-		rec.EventName = types.OperationType(*name)
-	}
-
-	b = append(b, `{"AwsRegion":`...)
-	if b, err = appendJSONString(b, f[fAwsRegion]); err != nil {
-		return b, fmt.Errorf("awsRegion: %w", err)
-	}
-	b = append(b, `,"Dynamodb":`...)
-	if isNull(f[fDynamodb]) {
-		b = append(b, "null"...)
-	} else {
-		rec.Dynamodb = &types.StreamRecord{}
-		if b, err = decodeStreamRecord(b, f[fDynamodb], rec.Dynamodb); err != nil {
-			return b, fmt.Errorf("dynamodb: %w", err)
-		}
-	}
-	b = append(b, `,"EventID":`...)
-	b = appendStringPtr(b, rec.EventID)
-	b = append(b, `,"EventName":`...)
-	b, _ = appendJSONString(b, f[fEventName]) // a string: optString said so
-	b = append(b, `,"EventSource":`...)
-	if b, err = appendJSONString(b, f[fEventSource]); err != nil {
-		return b, fmt.Errorf("eventSource: %w", err)
-	}
-	b = append(b, `,"EventVersion":`...)
-	if b, err = appendJSONString(b, f[fEventVersion]); err != nil {
-		return b, fmt.Errorf("eventVersion: %w", err)
-	}
-	b = append(b, `,"UserIdentity":`...)
-	if isNull(f[fUserIdentity]) {
-		return append(b, "null}"...), nil
-	}
-	// The API's member names, capitalised, as both SDKs read them (Lambda's
-	// event format spells them principalId and type).
-	var id [2]gjson.Result
-	if err := fields(f[fUserIdentity], []string{"PrincipalId", "Type"}, id[:]); err != nil {
-		return b, fmt.Errorf("userIdentity: %w", err)
-	}
-	b = append(b, `{"PrincipalId":`...)
-	if b, err = appendJSONString(b, id[0]); err != nil {
-		return b, fmt.Errorf("userIdentity.PrincipalId: %w", err)
-	}
-	b = append(b, `,"Type":`...)
-	if b, err = appendJSONString(b, id[1]); err != nil {
-		return b, fmt.Errorf("userIdentity.Type: %w", err)
-	}
-	return append(b, "}}"...), nil
-}
-
-// A stream record's wire fields, in the order SDK v1 writes them.
-var streamRecordNames = [...]string{"ApproximateCreationDateTime", "Keys", "NewImage", "OldImage", "SequenceNumber", "SizeBytes", "StreamViewType"}
-
-const (
-	fCreated = iota
-	fKeys
-	fNewImage
-	fOldImage
-	fSequenceNumber
-	fSizeBytes
-	fStreamViewType
-)
-
-func decodeStreamRecord(b []byte, v gjson.Result, sr *types.StreamRecord) ([]byte, error) {
-	var f [len(streamRecordNames)]gjson.Result
-	if err := fields(v, streamRecordNames[:], f[:]); err != nil {
-		return b, err
-	}
-	var err error
-	b = append(b, `{"ApproximateCreationDateTime":`...)
-	if isNull(f[fCreated]) {
-		b = append(b, "null"...)
-	} else {
-		t, err := epochMillis(f[fCreated])
-		if err != nil {
-			return b, fmt.Errorf("ApproximateCreationDateTime: %w", err)
-		}
-		sr.ApproximateCreationDateTime = &t
-		if b, err = appendTime(b, t); err != nil {
-			return b, err
-		}
-	}
-	b = append(b, `,"Keys":`...)
-	if b, err = appendWireMap(b, f[fKeys]); err != nil {
-		return b, fmt.Errorf("Keys: %w", err)
-	}
-	if !isNull(f[fKeys]) {
-		// The light record keeps the key, for the event's subject.
-		if sr.Keys, err = decodeKeys(f[fKeys]); err != nil {
-			return b, fmt.Errorf("Keys: %w", err)
-		}
-	}
-	b = append(b, `,"NewImage":`...)
-	if b, err = appendWireMap(b, f[fNewImage]); err != nil {
-		return b, fmt.Errorf("NewImage: %w", err)
-	}
-	b = append(b, `,"OldImage":`...)
-	if b, err = appendWireMap(b, f[fOldImage]); err != nil {
-		return b, fmt.Errorf("OldImage: %w", err)
-	}
-	if sr.SequenceNumber, err = optString(f[fSequenceNumber]); err != nil {
-		return b, fmt.Errorf("SequenceNumber: %w", err)
-	}
-	b = append(b, `,"SequenceNumber":`...)
-	b = appendStringPtr(b, sr.SequenceNumber)
-	b = append(b, `,"SizeBytes":`...)
-	if size := f[fSizeBytes]; isNull(size) {
-		b = append(b, "null"...)
-	} else {
-		// SDK v1 reads an integer through float64 and truncates it.
-		if size.Type != gjson.Number {
-			return b, fmt.Errorf("SizeBytes: a %s, not a number", kind(size))
-		}
-		f, err := strconv.ParseFloat(size.Raw, 64)
-		if err != nil {
-			return b, fmt.Errorf("SizeBytes: %w", err)
-		}
-		n := int64(f)
-		sr.SizeBytes = &n
-		b = strconv.AppendInt(b, n, 10)
-	}
-	view, err := optString(f[fStreamViewType])
-	if err != nil {
-		return b, fmt.Errorf("StreamViewType: %w", err)
-	}
-	if view != nil {
-		sr.StreamViewType = types.StreamViewType(*view)
-	}
-	b = append(b, `,"StreamViewType":`...)
-	b, _ = appendJSONString(b, f[fStreamViewType]) // a string: optString said so
-	return append(b, '}'), nil
-}
-
 // epochMillis reads ApproximateCreationDateTime (epoch seconds, maybe with a
 // fraction or an exponent) as SDK v1 does: the exact decimal value times
 // 1,000, truncated to whole milliseconds, in UTC.
-func epochMillis(v gjson.Result) (time.Time, error) {
-	if v.Type != gjson.Number {
-		return time.Time{}, fmt.Errorf("a %s, not a number", kind(v))
-	}
-	raw := v.Raw // the number's text as it is on the wire
+func epochMillis(raw string) (time.Time, error) {
 	if ms, ok := plainMillis(raw); ok {
 		return time.Unix(0, ms*1e6).UTC(), nil
 	}
@@ -354,6 +588,9 @@ func plainMillis(raw string) (int64, bool) {
 		frac = 0
 	}
 	for ; frac < 3; frac++ {
+		if ms > (1<<62)/10 {
+			return 0, false
+		}
 		ms *= 10
 	}
 	return ms, len(raw) > 0
@@ -361,8 +598,8 @@ func plainMillis(raw string) (int64, bool) {
 
 // avIndex maps an attribute value member name to its index in avFields,
 // or -1.
-func avIndex(name string) int {
-	switch name {
+func avIndex(name []byte) int {
+	switch string(name) {
 	case "B":
 		return avB
 	case "BOOL":
@@ -385,295 +622,4 @@ func avIndex(name string) int {
 		return avSS
 	}
 	return -1
-}
-
-// appendWireMap writes an item, a key or an M value from the wire as SDK v1
-// writes its map[string]*AttributeValue: null when absent, entries sorted by
-// name.
-func appendWireMap(b []byte, v gjson.Result) ([]byte, error) {
-	if isNull(v) {
-		return append(b, "null"...), nil
-	}
-	if !v.IsObject() {
-		return b, fmt.Errorf("a %s, not an object", kind(v))
-	}
-	type entry struct {
-		name string
-		v    gjson.Result
-	}
-	var small [16]entry
-	entries := small[:0]
-	v.ForEach(func(k, v gjson.Result) bool {
-		entries = append(entries, entry{decodedString(k.Str), v})
-		return true
-	})
-	// Stable, so that of a name given twice the last one is kept, as in the
-	// Go map SDK v1 decodes into.
-	slices.SortStableFunc(entries, func(x, y entry) int { return strings.Compare(x.name, y.name) })
-	b = append(b, '{')
-	first := true
-	var err error
-	for i, e := range entries {
-		if i+1 < len(entries) && entries[i+1].name == e.name {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendString(b, e.name)
-		b = append(b, ':')
-		if b, err = appendWireValue(b, e.v); err != nil {
-			return b, fmt.Errorf("%q: %w", e.name, err)
-		}
-	}
-	return append(b, '}'), nil
-}
-
-// appendWireValue writes one attribute value from the wire as SDK v1's
-// dynamodb.AttributeValue: all ten fields, null but for those the wire set.
-func appendWireValue(b []byte, v gjson.Result) ([]byte, error) {
-	if isNull(v) {
-		return append(b, "null"...), nil
-	}
-	if !v.IsObject() {
-		return b, fmt.Errorf("a %s, not an object", kind(v))
-	}
-	var (
-		m       [len(avFields)]gjson.Result
-		unknown string
-	)
-	v.ForEach(func(k, v gjson.Result) bool {
-		if i := avIndex(k.Str); i >= 0 {
-			m[i] = v // the last of a name given twice, as SDK v1 keeps it
-		} else {
-			unknown = k.Str
-		}
-		return true
-	})
-	if unknown != "" {
-		// SDK v1 would drop it and deliver a value of all nulls, which a
-		// consumer can't tell from corruption; Convert refuses it too.
-		return b, fmt.Errorf("attribute value of unknown type %q; upgrade this source", unknown)
-	}
-	only, n := 0, 0
-	for i := range m {
-		if !isNull(m[i]) {
-			only, n = i, n+1
-		}
-	}
-	var err error
-	if n == 1 {
-		// The usual case: one member, between its precomputed neighbours.
-		b = append(b, avPrefix[only]...)
-		if b, err = appendMember(b, only, m[only]); err != nil {
-			return b, err
-		}
-		return append(b, avSuffix[only]...), nil
-	}
-	b = append(b, '{')
-	for i := range m {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '"')
-		b = append(b, avFields[i]...)
-		b = append(b, `":`...)
-		if isNull(m[i]) {
-			b = append(b, "null"...)
-		} else if b, err = appendMember(b, i, m[i]); err != nil {
-			return b, err
-		}
-	}
-	return append(b, '}'), nil
-}
-
-// appendMember writes the value of member i of an attribute value.
-func appendMember(b []byte, i int, v gjson.Result) ([]byte, error) {
-	var err error
-	switch i {
-	case avS, avN:
-		b, err = appendJSONString(b, v)
-	case avB:
-		b, err = appendWireBase64(b, v)
-	case avBOOL, avNULL:
-		if v.Type != gjson.True && v.Type != gjson.False {
-			err = fmt.Errorf("a %s, not a boolean", kind(v))
-			break
-		}
-		b = strconv.AppendBool(b, v.Type == gjson.True)
-	case avM:
-		b, err = appendWireMap(b, v)
-	default: // SS, NS, BS, L
-		if !v.IsArray() {
-			err = fmt.Errorf("a %s, not a list", kind(v))
-			break
-		}
-		b = append(b, '[')
-		j := 0
-		v.ForEach(func(_, item gjson.Result) bool {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			switch {
-			case isNull(item):
-				b = append(b, "null"...)
-			case i == avL:
-				b, err = appendWireValue(b, item)
-			case i == avBS:
-				b, err = appendWireBase64(b, item)
-			default:
-				b, err = appendJSONString(b, item)
-			}
-			if err != nil {
-				err = fmt.Errorf("[%d]: %w", j, err)
-				return false
-			}
-			j++
-			return true
-		})
-		b = append(b, ']')
-	}
-	if err != nil {
-		return b, fmt.Errorf("%s: %w", avFields[i], err)
-	}
-	return b, nil
-}
-
-// appendWireBase64 writes a B value as SDK v1 does: decoded from the wire's
-// base64, and encoded again, padded.
-func appendWireBase64(b []byte, v gjson.Result) ([]byte, error) {
-	if v.Type != gjson.String {
-		return b, fmt.Errorf("a %s, not a base64 string", kind(v))
-	}
-	raw, err := base64.StdEncoding.AppendDecode(nil, []byte(v.Str))
-	if err != nil {
-		return b, err
-	}
-	return appendBase64(b, raw), nil
-}
-
-// appendJSONString writes a string field: null when absent, otherwise the
-// decoded string escaped as encoding/json does.
-func appendJSONString(b []byte, v gjson.Result) ([]byte, error) {
-	if isNull(v) {
-		return append(b, "null"...), nil
-	}
-	if v.Type != gjson.String {
-		return b, fmt.Errorf("a %s, not a string", kind(v))
-	}
-	return appendDecodedString(b, v.Str), nil
-}
-
-// optString reads a string field that may be absent.
-func optString(v gjson.Result) (*string, error) {
-	if isNull(v) {
-		return nil, nil
-	}
-	if v.Type != gjson.String {
-		return nil, fmt.Errorf("a %s, not a string", kind(v))
-	}
-	s := decodedString(v.Str)
-	return &s, nil
-}
-
-// decodedString is s as json.Unmarshal makes it a Go string (each byte that
-// is not UTF-8 becomes U+FFFD), in memory of its own: s is part of the
-// whole page, which must not stay in memory for as long as one of its
-// records does.
-func decodedString(s string) string {
-	if utf8.ValidString(s) {
-		return strings.Clone(s)
-	}
-	b := make([]byte, 0, len(s)+8)
-	for len(s) > 0 {
-		r, size := utf8.DecodeRuneInString(s)
-		if r == utf8.RuneError && size == 1 {
-			b = utf8.AppendRune(b, utf8.RuneError)
-		} else {
-			b = append(b, s[:size]...)
-		}
-		s = s[size:]
-	}
-	return string(b)
-}
-
-// isNull reports whether v is absent or JSON null.
-func isNull(v gjson.Result) bool { return v.Type == gjson.Null }
-
-// kind names the JSON type of v, for errors.
-func kind(v gjson.Result) string {
-	switch {
-	case v.IsObject():
-		return "object"
-	case v.IsArray():
-		return "list"
-	case v.Type == gjson.True || v.Type == gjson.False:
-		return "boolean"
-	case v.Type == gjson.Number:
-		return "number"
-	case v.Type == gjson.String:
-		return "string"
-	}
-	return "null"
-}
-
-// decodeKeys decodes a record's Keys into the SDK's types, for Subject. Key
-// attributes are S, N or B.
-func decodeKeys(v gjson.Result) (map[string]types.AttributeValue, error) {
-	if !v.IsObject() {
-		return nil, fmt.Errorf("a %s, not an object", kind(v))
-	}
-	keys := make(map[string]types.AttributeValue, 2)
-	var err error
-	v.ForEach(func(k, v gjson.Result) bool {
-		var av types.AttributeValue
-		if av, err = decodeKey(v); err == nil && av != nil {
-			keys[decodedString(k.Str)] = av
-		}
-		return err == nil
-	})
-	return keys, err
-}
-
-func decodeKey(v gjson.Result) (types.AttributeValue, error) {
-	if isNull(v) {
-		return nil, nil
-	}
-	if !v.IsObject() {
-		return nil, fmt.Errorf("a %s, not an object", kind(v))
-	}
-	var (
-		av  types.AttributeValue
-		err error
-	)
-	v.ForEach(func(k, v gjson.Result) bool {
-		if isNull(v) {
-			return true
-		}
-		switch k.Str {
-		case "S", "N", "B":
-			if v.Type != gjson.String {
-				err = fmt.Errorf("%s: a %s, not a string", k.Str, kind(v))
-				break
-			}
-			switch k.Str {
-			case "S":
-				av = &types.AttributeValueMemberS{Value: decodedString(v.Str)}
-			case "N":
-				av = &types.AttributeValueMemberN{Value: decodedString(v.Str)}
-			default:
-				var raw []byte
-				if raw, err = base64.StdEncoding.AppendDecode(nil, []byte(v.Str)); err == nil {
-					av = &types.AttributeValueMemberB{Value: raw}
-				}
-			}
-		case "BOOL", "NULL", "SS", "NS", "BS", "L", "M":
-			err = errors.New("a key attribute is of type S, N or B, not " + k.Str)
-		default:
-			err = fmt.Errorf("attribute value of unknown type %q; upgrade this source", k.Str)
-		}
-		return err == nil
-	})
-	return av, err
 }

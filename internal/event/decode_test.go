@@ -42,7 +42,7 @@ var decodeCases = map[string]string{
 	"user identity of a TTL removal": `{"Records":[{"eventID":"x","eventName":"REMOVE","dynamodb":{"SequenceNumber":"1"},
 		"userIdentity":{"PrincipalId":"dynamodb.amazonaws.com","Type":"Service"}}]}`,
 	"empty strings and bytes that are not UTF-8": "{\"Records\":[{\"eventID\":\"a\xffb\",\"eventName\":\"\",\"dynamodb\":{\"SequenceNumber\":\"\xff\",\"StreamViewType\":\"\",\"NewImage\":{\"k\xfe\":{\"S\":\"\xc3\"}}}}]}",
-	"nulls where values may be": `{"Records":[{"awsRegion":null,"eventID":"x","eventName":null,"dynamodb":null,"userIdentity":null}]}`,
+	"nulls where values may be":                  `{"Records":[{"awsRegion":null,"eventID":"x","eventName":null,"dynamodb":null,"userIdentity":null}]}`,
 	"unknown fields are ignored": `{"Later":1,"Records":[{"eventID":"x","extra":{"deep":[1,2]},
 		"dynamodb":{"SequenceNumber":"1","Extra":true,"Keys":{"k":{"N":"1"}}}}]}`,
 	"sets and lists, empty and nested": `{"Records":[{"eventID":"x","dynamodb":{"SequenceNumber":"1","NewImage":{
@@ -146,9 +146,9 @@ func TestDecodeGetRecordsRefuses(t *testing.T) {
 	for name, tt := range map[string]struct{ body, want string }{
 		"not JSON":                        {`{"Records":[`, "decoding GetRecords"},
 		"records not a list":              {`{"Records":{}}`, "decoding GetRecords"},
-		"attribute type it does not know": {`{"Records":[{"eventID":"e-1","dynamodb":{"NewImage":{"a":{"VEC":[1]}}}}]}`, `record e-1: dynamodb: NewImage: "a": attribute value of unknown type "VEC"`},
-		"string where a number goes":      {`{"Records":[{"eventID":"e-2","dynamodb":{"ApproximateCreationDateTime":"yesterday"}}]}`, "record e-2: dynamodb: ApproximateCreationDateTime"},
-		"bad base64":                      {`{"Records":[{"eventID":"e-3","dynamodb":{"NewImage":{"b":{"B":"%%"}}}}]}`, "record e-3"},
+		"attribute type it does not know": {`{"Records":[{"eventID":"e-1","dynamodb":{"NewImage":{"a":{"VEC":[1]}}}}]}`, `record e-1 (#0): at byte 64: attribute value of unknown type "VEC"`},
+		"string where a number goes":      {`{"Records":[{"eventID":"e-2","dynamodb":{"ApproximateCreationDateTime":"yesterday"}}]}`, "record e-2 (#0): at byte 71: a string, not a number"},
+		"bad base64":                      {`{"Records":[{"eventID":"e-3","dynamodb":{"NewImage":{"b":{"B":"%%"}}}}]}`, "record e-3 (#0): at byte 66: B: illegal base64"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := DecodeGetRecords([]byte(tt.body))
