@@ -100,10 +100,11 @@ func TestMarshalBatchIsAnArrayOfTheSDKsStructuredEvents(t *testing.T) {
 		}
 		want = append(want, b)
 	}
-	got, err := marshalBatch(events)
-	if err != nil {
+	var buf bytes.Buffer
+	if err := marshalBatch(&buf, events); err != nil {
 		t.Fatal(err)
 	}
+	got := buf.Bytes()
 	var arr []json.RawMessage
 	if err := json.Unmarshal(got, &arr); err != nil {
 		t.Fatalf("batch is not a JSON array: %v\n%s", err, got)

@@ -47,7 +47,13 @@ func (p *netPoster) post(ctx context.Context, timeout time.Duration, out *outgoi
 		Method: http.MethodPost, URL: p.url, Host: p.url.Host,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: out.header,
 	}).WithContext(ctx)
-	setBody(req, out.body)
+	body := out.body
+	if out.pooled {
+		// net/http may go on writing a body after RoundTrip returned (a
+		// sink that answers before reading it all).
+		body = bytes.Clone(body)
+	}
+	setBody(req, body)
 	resp, err := p.transport.RoundTrip(req)
 	if err != nil {
 		return answer{}, err
