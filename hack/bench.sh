@@ -5,7 +5,7 @@
 #
 #   BENCH_LARGE=1     also drain a 200,000-record backlog (loading it into
 #                     DynamoDB Local adds a few minutes)
-#   BENCH_PROFILE=dir save CPU profiles of the 50,000-record drains there
+#   BENCH_PROFILE=dir save CPU and heap profiles of the 50,000-record drains there
 #   BENCH_IDLE=30s    how long the idle source is watched
 #   BENCH_LATENCY=20s how long items are written at 50 writes/s
 #

@@ -20,7 +20,7 @@ var (
 	latencyWindow = flag.Duration("bench.latency", 20*time.Second,
 		"how long items are written at 50 writes/s for the latency benchmark")
 	profileDir = flag.String("bench.profile", "",
-		"save CPU profiles of the 50,000-record drains (default and batched) in this folder")
+		"save CPU and heap profiles of the 50,000-record drains (default and batched) in this folder")
 )
 
 // binary is the dynamodb-source built for this run.
