@@ -4,7 +4,9 @@
 // outcomes are retried and how long to back off (retry.go, after the Knative
 // Eventing data-plane contract), the HTTP sender that speaks binary-mode
 // CloudEvents — or, when asked, batched mode — over a shared keep-alive pool
-// with an optional private CA, the terminal sender the command line uses when
+// with an optional private CA (fasthttp, sending from the calling goroutine;
+// net/http for a sink behind a proxy from the environment), the terminal
+// sender the command line uses when
 // no sink is given, and the Dispatcher that sends a shard's records
 // concurrently across items, in order within one, and acknowledges them as a
 // low-water mark. It does not read streams or move checkpoints; callers do

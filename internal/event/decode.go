@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -41,7 +42,17 @@ type Page struct {
 // does not know is an error, as Convert's is. compat_test.go holds the
 // output byte for byte against SDK v1's.
 func DecodeGetRecords(body []byte) (Page, error) {
-	d := decoder{s: scanner{data: body}}
+	d := decoders.Get().(*decoder)
+	d.s = scanner{data: body, keyBuf: d.s.keyBuf[:0], strBuf: d.s.strBuf[:0]}
+	d.inRecord = false
+	defer func() {
+		d.s.data = nil // the body is the caller's
+		// A page of outsized items (DynamoDB allows 400 KB each) does not
+		// keep its scratch for good.
+		if cap(d.out) <= 1<<20 {
+			decoders.Put(d)
+		}
+	}()
 	var (
 		page Page
 		a    arena
@@ -87,6 +98,9 @@ func DecodeGetRecords(body []byte) (Page, error) {
 	}
 	return page, nil
 }
+
+// decoders keeps decoders and their scratch from page to page.
+var decoders = sync.Pool{New: func() any { return new(decoder) }}
 
 // decoder renders records from a scanner. Members that SDK v1 writes in
 // another order than the wire's are rendered into scratch buffers first,

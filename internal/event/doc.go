@@ -25,5 +25,9 @@
 // deliberately: a consumer outside Go may test a field for null and fail on a
 // missing key, so omitting them would not be a drop-in replacement. The data
 // is written by an append encoder into a pooled buffer rather than by
-// reflection, because conversion runs once per record on the hot path.
+// reflection, because conversion runs once per record on the hot path. On
+// the source's own path the data is written straight from the GetRecords
+// answer by [DecodeGetRecords], in one pass over its JSON, and
+// [Converter.ConvertData] builds the event around it; [Converter.Convert]
+// writes the same data from an SDK record.
 package event

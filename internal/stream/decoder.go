@@ -57,7 +57,9 @@ func (p *decodingProtocol) DeserializeResponse(ctx context.Context, schema *smit
 		}
 	}()
 	if resp.ContentLength > 0 {
-		buf.Grow(int(resp.ContentLength))
+		// A page is at most a few MB; a larger claim is not trusted
+		// up front, the body grows as it is read.
+		buf.Grow(int(min(resp.ContentLength, 8<<20)))
 	}
 	if _, err := io.Copy(buf, resp.Body); err != nil {
 		return &smithy.DeserializationError{Err: err}
