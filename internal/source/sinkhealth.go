@@ -11,17 +11,19 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
 )
 
-// sinkReminder is how often a sink that keeps failing is logged again.
+// sinkReminder is the least time between two warnings about the sink.
 const sinkReminder = time.Minute
 
-// sinkObserver counts every delivery attempt and tells the operator when the
-// sink starts failing in a way that is retried (down, overloaded, a
-// certificate not trusted) and when it takes events again: one line at the
-// start of a failure streak, a reminder every sinkReminder while it lasts,
-// and one when it ends, however many lanes are retrying. Without it a sink
-// that is down would only show in metrics, and each event's retry in the
-// log would flood it. Refusals of single events are not the sink's health;
-// they are logged where the event is dropped (shardProcessor.settled).
+// sinkObserver counts every delivery attempt and tells the operator when
+// sending fails in a way that is retried (the sink down or overloaded, its
+// certificate not trusted) and when it works again, without a line per
+// retry, however many lanes are retrying: a warning when sending starts
+// failing, at most one a minute (with the failures since the last one),
+// and, after a warning, one line when an attempt succeeds again. A sink
+// that fails now and then therefore gives at most two lines a minute.
+// Without it a sink that is down would only show in metrics. Refusals of
+// single events are not the sink's health; they are logged where the event
+// is dropped (shardProcessor.settled).
 type sinkObserver struct {
 	m   *metrics.Metrics
 	log *slog.Logger
@@ -32,9 +34,10 @@ type sinkObserver struct {
 	failing atomic.Bool
 
 	mu       sync.Mutex
-	since    time.Time // when the streak began
-	lastLog  time.Time
-	failures int // failed attempts in the streak
+	since    time.Time // when the current streak of failures began
+	warned   bool      // whether the current streak was warned about
+	lastWarn time.Time
+	failures int // failed attempts since the last warning
 }
 
 func newSinkObserver(m *metrics.Metrics, log *slog.Logger) *sinkObserver {
@@ -67,17 +70,20 @@ func (o *sinkObserver) failed(status int, err error) {
 	defer o.mu.Unlock()
 	now := o.now()
 	o.failures++
-	switch {
-	case !o.failing.Load():
+	if !o.failing.Load() {
 		o.failing.Store(true)
-		o.since, o.lastLog, o.failures = now, now, 1
-		o.log.Warn("sending to the sink fails; its events are held and sent again with backoff",
-			"status", status, "error", err)
-	case now.Sub(o.lastLog) >= sinkReminder:
-		o.lastLog = now
-		o.log.Warn("sending to the sink still fails; its events are held and sent again with backoff",
-			"for", now.Sub(o.since).Round(time.Second), "failed_attempts", o.failures, "status", status, "error", err)
+		o.since, o.warned = now, false
 	}
+	if !o.lastWarn.IsZero() && now.Sub(o.lastWarn) < sinkReminder {
+		return
+	}
+	msg := "sending to the sink fails; its events are held and sent again with backoff"
+	if o.warned {
+		msg = "sending to the sink still fails; its events are held and sent again with backoff"
+	}
+	o.log.Warn(msg, "for", now.Sub(o.since).Round(time.Second), "failed_attempts", o.failures,
+		"status", status, "error", err)
+	o.warned, o.lastWarn, o.failures = true, now, 0
 }
 
 func (o *sinkObserver) recovered() {
@@ -87,6 +93,7 @@ func (o *sinkObserver) recovered() {
 		return // another lane saw the recovery first
 	}
 	o.failing.Store(false)
-	o.log.Info("the sink takes events again",
-		"after", o.now().Sub(o.since).Round(time.Millisecond), "failed_attempts", o.failures)
+	if o.warned {
+		o.log.Info("the sink takes events again", "after", o.now().Sub(o.since).Round(time.Millisecond))
+	}
 }

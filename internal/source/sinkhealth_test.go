@@ -31,16 +31,18 @@ func TestSinkObserverLogsStreaksNotAttempts(t *testing.T) {
 		advance time.Duration
 	}
 	steps := []step{
-		{200, nil, 0},             // healthy: nothing logged
-		{0, refused, 0},           // streak starts: one warning
-		{0, refused, time.Second}, // same streak: quiet
-		{503, errors.New("503"), 10 * time.Second},
-		{400, errors.New("400"), 0},  // one event refused: not the sink's health
-		{0, untrusted, sinkReminder}, // a minute on: one reminder
-		{0, refused, time.Second},    // quiet again
-		{202, nil, time.Second},      // recovered: one line
-		{202, nil, 0},                // healthy: nothing
-		{0, refused, time.Second},    // a new streak: a new warning
+		{200, nil, 0},                              // healthy: nothing logged
+		{0, refused, 0},                            // a streak starts: one warning
+		{0, refused, time.Second},                  // same streak: quiet
+		{503, errors.New("503"), 10 * time.Second}, // quiet
+		{400, errors.New("400"), 0},                // one event refused: not the sink's health
+		{0, untrusted, sinkReminder},               // a minute on: one reminder
+		{0, refused, time.Second},                  // quiet again
+		{202, nil, time.Second},                    // recovered after warnings: one line
+		{202, nil, 0},                              // healthy: nothing
+		{0, refused, time.Second},                  // a new streak within the minute: quiet
+		{202, nil, time.Second},                    // and its end, not warned about: quiet
+		{0, refused, sinkReminder},                 // a minute after the last warning: a warning
 	}
 	for _, s := range steps {
 		clock = clock.Add(s.advance)
@@ -62,16 +64,16 @@ func TestSinkObserverLogsStreaksNotAttempts(t *testing.T) {
 			t.Errorf("line %d = %s\nwant it to contain %s", i, lines[i], w)
 		}
 	}
-	if !strings.Contains(lines[1], "failed_attempts=4") || !strings.Contains(lines[1], "for=1m11s") {
-		t.Errorf("reminder %q should count the streak's 4 retried failures over 1m11s", lines[1])
+	if !strings.Contains(lines[1], "failed_attempts=3") || !strings.Contains(lines[1], "for=1m11s") {
+		t.Errorf("reminder %q should count the 3 retried failures since the first warning, over 1m11s", lines[1])
 	}
 	if !strings.Contains(lines[1], "unknown authority") {
 		t.Errorf("reminder %q should carry the last error", lines[1])
 	}
-	if !strings.Contains(lines[2], "failed_attempts=5") {
-		t.Errorf("recovery %q should count the streak's 5 retried failures", lines[2])
+	if !strings.Contains(lines[3], "failed_attempts=3") {
+		t.Errorf("warning %q should count the 3 retried failures since the last one", lines[3])
 	}
-	for reason, want := range map[string]float64{"network": 5, "503": 1, "400": 1} {
+	for reason, want := range map[string]float64{"network": 6, "503": 1, "400": 1} {
 		if got := metrics.Value(m.EventsFailed.WithLabelValues(reason)); got != want {
 			t.Errorf("events_failed_total{reason=%q} = %v, want %v", reason, got, want)
 		}
