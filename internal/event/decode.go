@@ -24,6 +24,11 @@ type Page struct {
 	Records []types.Record
 	// Data[i] is the event data of Records[i], as ConvertData takes it.
 	Data [][]byte
+	// Errs, when not nil, says why a record has no data (Data[i] nil): an
+	// attribute value of a type this source does not know. The rest of the
+	// page is read; such a record is for the caller to skip and report, as
+	// Convert's errors are, so that it does not hold the shard up.
+	Errs []error
 }
 
 // DecodeGetRecords decodes the body of a successful GetRecords answer (the
@@ -38,9 +43,12 @@ type Page struct {
 // It follows SDK v1's decoder where the wire allows a choice: field names
 // match exactly, a field given twice keeps its last value, unknown fields
 // are ignored, JSON null is an absent value, timestamps are epoch seconds
-// cut to the millisecond. Unlike SDK v1, an attribute value of a type it
-// does not know is an error, as Convert's is. compat_test.go holds the
-// output byte for byte against SDK v1's.
+// cut to the millisecond. Unlike SDK v1, which would write an attribute
+// value of a type it does not know as all nulls, it leaves such a record's
+// data out and says why in Errs, as Convert refuses one; the rest of the
+// page is decoded. An answer that is not JSON, or not the shape of a
+// GetRecords answer, is an error. decode_test.go holds the output byte for
+// byte against SDK v1's.
 func DecodeGetRecords(body []byte) (Page, error) {
 	d := decoders.Get().(*decoder)
 	d.s = scanner{data: body, keyBuf: d.s.keyBuf[:0], strBuf: d.s.strBuf[:0]}
@@ -73,12 +81,23 @@ func DecodeGetRecords(body []byte) (Page, error) {
 			d.s.array(func() {
 				page.Records = append(page.Records, types.Record{})
 				rec := &page.Records[len(page.Records)-1]
-				d.inRecord = true
+				d.inRecord, d.recErr = true, nil
 				d.out = d.record(d.out[:0], rec)
-				if d.s.err == nil {
-					d.inRecord = false
-					page.Data = append(page.Data, a.copy(d.out))
+				if d.s.err != nil {
+					return
 				}
+				d.inRecord = false
+				if d.recErr != nil && page.Errs == nil {
+					page.Errs = make([]error, len(page.Records)-1, cap(page.Records))
+				}
+				if page.Errs != nil {
+					page.Errs = append(page.Errs, d.recErr)
+				}
+				var data []byte
+				if d.recErr == nil {
+					data = a.copy(d.out)
+				}
+				page.Data = append(page.Data, data)
 			})
 		default:
 			d.s.skip()
@@ -110,6 +129,8 @@ type decoder struct {
 	out []byte
 	// inRecord says that the scan is inside a record, for errors.
 	inRecord bool
+	// recErr is why the record being read can't have its data written.
+	recErr error
 	// levels[i] is the scratch of the maps and attribute values at
 	// nesting level i; pointers, so that a level's address holds while
 	// deeper ones are added.
@@ -432,7 +453,11 @@ func (d *decoder) wireValue(b []byte, depth int) []byte {
 		if i < 0 {
 			// SDK v1 would drop it and deliver a value of all nulls, which
 			// a consumer can't tell from corruption; Convert refuses it too.
-			d.s.fail("attribute value of unknown type %q; upgrade this source", key)
+			// The record is refused, not the page.
+			if d.recErr == nil {
+				d.recErr = fmt.Errorf("attribute value of unknown type %q; upgrade this source", key)
+			}
+			d.s.skip()
 			return
 		}
 		m[i] = span{} // the last of a name given twice, as SDK v1 keeps it

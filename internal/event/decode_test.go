@@ -144,11 +144,10 @@ func TestConvertDataOfDecodedRecordsEqualsConvert(t *testing.T) {
 
 func TestDecodeGetRecordsRefuses(t *testing.T) {
 	for name, tt := range map[string]struct{ body, want string }{
-		"not JSON":                        {`{"Records":[`, "decoding GetRecords"},
-		"records not a list":              {`{"Records":{}}`, "decoding GetRecords"},
-		"attribute type it does not know": {`{"Records":[{"eventID":"e-1","dynamodb":{"NewImage":{"a":{"VEC":[1]}}}}]}`, `record e-1 (#0): at byte 64: attribute value of unknown type "VEC"`},
-		"string where a number goes":      {`{"Records":[{"eventID":"e-2","dynamodb":{"ApproximateCreationDateTime":"yesterday"}}]}`, "record e-2 (#0): at byte 71: a string, not a number"},
-		"bad base64":                      {`{"Records":[{"eventID":"e-3","dynamodb":{"NewImage":{"b":{"B":"%%"}}}}]}`, "record e-3 (#0): at byte 66: B: illegal base64"},
+		"not JSON":                   {`{"Records":[`, "decoding GetRecords"},
+		"records not a list":         {`{"Records":{}}`, "decoding GetRecords"},
+		"string where a number goes": {`{"Records":[{"eventID":"e-2","dynamodb":{"ApproximateCreationDateTime":"yesterday"}}]}`, "record e-2 (#0): at byte 71: a string, not a number"},
+		"bad base64":                 {`{"Records":[{"eventID":"e-3","dynamodb":{"NewImage":{"b":{"B":"%%"}}}}]}`, "record e-3 (#0): at byte 66: B: illegal base64"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := DecodeGetRecords([]byte(tt.body))
@@ -180,9 +179,33 @@ func FuzzDecodeGetRecordsMatchesSDKv1(f *testing.F) {
 		}
 		// Refusing an answer is allowed (the reader reports it and reads
 		// again); accepting it with other data than SDK v1's is not.
-		if _, err := DecodeGetRecords([]byte(body)); err != nil {
-			return
+		if p, err := DecodeGetRecords([]byte(body)); err != nil || p.Errs != nil {
+			return // refused, or a record left out for an unknown type
 		}
 		checkAgainstSDKv1(t, []byte(body))
 	})
+}
+
+// An attribute type this source does not know costs the record its data,
+// not the page: the others are decoded, and the record is reported in Errs
+// for the caller to skip, light record and all.
+func TestDecodeGetRecordsReportsARecordWithAnUnknownType(t *testing.T) {
+	page, err := DecodeGetRecords([]byte(`{"Records":[
+		{"eventID":"e-1","dynamodb":{"NewImage":{"a":{"VEC":[1,{"x":2}]},"b":{"S":"kept"}},"SequenceNumber":"1"}},
+		{"eventID":"e-2","dynamodb":{"NewImage":{"a":{"S":"fine"}},"SequenceNumber":"2"}}]}`))
+	if err != nil {
+		t.Fatalf("DecodeGetRecords: %v", err)
+	}
+	if len(page.Records) != 2 || len(page.Data) != 2 || len(page.Errs) != 2 {
+		t.Fatalf("%d records, %d data, %d errors; want 2 each", len(page.Records), len(page.Data), len(page.Errs))
+	}
+	if page.Errs[0] == nil || !strings.Contains(page.Errs[0].Error(), `attribute value of unknown type "VEC"`) || page.Data[0] != nil {
+		t.Errorf("record e-1: error %v, data %s; want the unknown type named and no data", page.Errs[0], page.Data[0])
+	}
+	if str(page.Records[0].Dynamodb.SequenceNumber) != "1" || str(page.Records[0].EventID) != "e-1" {
+		t.Errorf("record e-1's light record %+v lost its id or sequence number", page.Records[0])
+	}
+	if page.Errs[1] != nil || !strings.Contains(string(page.Data[1]), `"S":"fine"`) {
+		t.Errorf("record e-2: error %v, data %s; want it decoded", page.Errs[1], page.Data[1])
+	}
 }

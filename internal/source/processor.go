@@ -159,15 +159,20 @@ func (p *shardProcessor) items(page stream.Page) []delivery.Item {
 		if page.Data != nil {
 			data = page.Data[i]
 		}
-		ev, err := p.conv.ConvertData(recs[i], data)
+		var err error
+		if page.Errs != nil {
+			err = page.Errs[i] // the decoder could not write its data
+		}
+		if err == nil {
+			it.Event, err = p.conv.ConvertData(recs[i], data)
+		}
 		if err != nil {
 			p.m.EventsDropped.WithLabelValues(metrics.DropInvalid).Inc()
 			p.log.Error("a record could not be turned into an event; skipping it", "sequence", it.Seq, "error", err)
 			it.Drop = true
 			continue
 		}
-		it.Event = ev
-		it.Key = ev.Subject()
+		it.Key = it.Event.Subject()
 	}
 	return items
 }

@@ -2,9 +2,11 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -157,5 +159,43 @@ func TestProcessorCloseDropsQueuedPagesWithoutAcknowledgingThem(t *testing.T) {
 	defer mu.Unlock()
 	if sent > 2048 {
 		t.Fatalf("%d records were sent, more than the 2,048 in flight", sent)
+	}
+}
+
+// A record the decoder could not write (an attribute type this source does
+// not know) is skipped and counted, its data-carrying neighbours delivered,
+// and the checkpoint moves past it: it must not hold the shard up.
+func TestProcessorSkipsARecordTheDecoderRefused(t *testing.T) {
+	var (
+		mu  sync.Mutex
+		ids []string
+	)
+	sink := senderFunc(func(_ context.Context, e cloudevents.Event) error {
+		mu.Lock()
+		ids = append(ids, e.ID())
+		mu.Unlock()
+		return nil
+	})
+	var a acks
+	p := newTestProcessor(context.Background(), sink, &a)
+	defer p.Close()
+	pg := page(0, 3, 3)
+	pg.Data = [][]byte{[]byte(`{"n":0}`), nil, []byte(`{"n":2}`)}
+	pg.Errs = []error{nil, errors.New(`attribute value of unknown type "VEC"`), nil}
+	if err := p.Submit(context.Background(), pg); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(ids)
+	if !slices.Equal(ids, []string{"ev-0", "ev-2"}) {
+		t.Fatalf("delivered %v, want ev-0 and ev-2", ids)
+	}
+	if got := metrics.Value(p.m.EventsDropped.WithLabelValues(metrics.DropInvalid)); got != 1 {
+		t.Errorf("events_dropped_total{reason=invalid} = %v, want 1", got)
+	}
+	if want := fmt.Sprintf("%012d", 2); a.last() != want {
+		t.Errorf("last ack %s, want %s: the checkpoint must move past the skipped record", a.last(), want)
 	}
 }

@@ -229,5 +229,5 @@ func assumeRole(spec v1alpha1.AWSDynamoDBSourceSpec) string {
 // Converter.ConvertData.
 func decodeGetRecords(body []byte) (*string, stream.Page, error) {
 	p, err := event.DecodeGetRecords(body)
-	return p.NextShardIterator, stream.Page{Records: p.Records, Data: p.Data}, err
+	return p.NextShardIterator, stream.Page{Records: p.Records, Data: p.Data, Errs: p.Errs}, err
 }

@@ -20,13 +20,14 @@ import (
 type Decoder func(body []byte) (nextIterator *string, page Page, err error)
 
 // into returns the GetRecords option that makes d decode the answer, and
-// puts the page's data in *data; with a nil d the SDK decodes it.
-func (d Decoder) into(data *[][]byte) func(*dynamodbstreams.Options) {
+// puts the page's Data and Errs in *extra (the SDK's output has no room for
+// them); with a nil d the SDK decodes it.
+func (d Decoder) into(extra *Page) func(*dynamodbstreams.Options) {
 	if d == nil {
 		return func(*dynamodbstreams.Options) {}
 	}
 	return func(o *dynamodbstreams.Options) {
-		o.Protocol = &decodingProtocol{ClientProtocol: o.Protocol, decode: d, data: data}
+		o.Protocol = &decodingProtocol{ClientProtocol: o.Protocol, decode: d, extra: extra}
 	}
 }
 
@@ -36,7 +37,7 @@ func (d Decoder) into(data *[][]byte) func(*dynamodbstreams.Options) {
 type decodingProtocol struct {
 	smithyhttp.ClientProtocol
 	decode Decoder
-	data   *[][]byte
+	extra  *Page
 }
 
 // bodies holds read buffers: a page is up to ~1 MB, read every few
@@ -69,7 +70,7 @@ func (p *decodingProtocol) DeserializeResponse(ctx context.Context, schema *smit
 		return &smithy.DeserializationError{Err: err}
 	}
 	o.NextShardIterator, o.Records = next, page.Records
-	*p.data = page.Data
+	p.extra.Data, p.extra.Errs = page.Data, page.Errs
 	return nil
 }
 

@@ -71,12 +71,13 @@ func TestDecoderReadsWhatTheSDKReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var data [][]byte
+	var extra Page
 	dec := Decoder(func(body []byte) (*string, Page, error) {
 		p, err := event.DecodeGetRecords(body)
-		return p.NextShardIterator, Page{Records: p.Records, Data: p.Data}, err
+		return p.NextShardIterator, Page{Records: p.Records, Data: p.Data, Errs: p.Errs}, err
 	})
-	decoded, err := streams.GetRecords(ctx, in, dec.into(&data))
+	decoded, err := streams.GetRecords(ctx, in, dec.into(&extra))
+	data := extra.Data
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func TestDecoderReadsWhatTheSDKReads(t *testing.T) {
 	}
 
 	// An error answer is still the SDK's to decode.
-	_, err = streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String("not-an-iterator")}, dec.into(&data))
+	_, err = streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String("not-an-iterator")}, dec.into(&extra))
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
 		t.Errorf("GetRecords with a bad iterator = %v, want the service's error decoded by the SDK", err)

@@ -20,6 +20,10 @@ type Page struct {
 	// record (Data[i] for Records[i]); the records are then light ones (see
 	// Decoder). Nil when the SDK decoded the page.
 	Data [][]byte
+	// Errs, when not nil, says why the Decoder could not render a record's
+	// data (Errs[i] for Records[i], with Data[i] nil): the record is to be
+	// skipped and reported, not delivered.
+	Errs []error
 }
 
 // Processor takes the records of one shard in stream order and settles each

@@ -44,9 +44,9 @@ func (s *shardReader) run(ctx context.Context) error {
 	bo := backoff{base: s.r.opts.BackoffBase, max: s.r.opts.BackoffMax}
 	for {
 		m.AWSCalls.WithLabelValues("GetRecords").Inc()
-		var data [][]byte
+		var extra Page
 		out, err := s.r.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String(iter)},
-			s.r.opts.Decoder.into(&data))
+			s.r.opts.Decoder.into(&extra))
 		if err != nil {
 			kind := classify(err)
 			if kind == kindCanceled || ctx.Err() != nil {
@@ -91,7 +91,7 @@ func (s *shardReader) run(ctx context.Context) error {
 		}
 		bo.reset()
 
-		page := Page{Records: out.Records, Data: data}
+		page := Page{Records: out.Records, Data: extra.Data, Errs: extra.Errs}
 		if n := len(page.Records); n > 0 {
 			m.RecordsRead.Add(float64(n))
 			s.lastRead = deref(page.Records[n-1].Dynamodb.SequenceNumber)
@@ -202,6 +202,9 @@ func skipBefore(page Page, t time.Time) (Page, time.Time) {
 			page.Records = page.Records[i:]
 			if page.Data != nil {
 				page.Data = page.Data[i:]
+			}
+			if page.Errs != nil {
+				page.Errs = page.Errs[i:]
 			}
 			return page, time.Time{}
 		}
