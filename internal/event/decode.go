@@ -217,21 +217,24 @@ var (
 
 type span struct{ start, end int }
 
+// render appends what fn writes to the level's scratch and notes where it
+// went in *into.
+func (lv *level) render(into *span, fn func([]byte) []byte) {
+	start := len(lv.buf)
+	lv.buf = fn(lv.buf)
+	*into = span{start, len(lv.buf)}
+}
+
 func (d *decoder) record(b []byte, rec *types.Record) []byte {
 	lv := d.level(0)
 	lv.buf = lv.buf[:0]
 	var f [7]span
-	set := func(i int, render func([]byte) []byte) {
-		start := len(lv.buf)
-		lv.buf = render(lv.buf)
-		f[i] = span{start, len(lv.buf)}
-	}
 	d.s.object(func(key []byte) {
 		switch string(key) {
 		case "awsRegion":
-			set(0, d.jsonString)
+			lv.render(&f[0], d.jsonString)
 		case "dynamodb":
-			set(1, func(b []byte) []byte {
+			lv.render(&f[1], func(b []byte) []byte {
 				if d.s.null() {
 					rec.Dynamodb = nil
 					return append(b, "null"...)
@@ -240,12 +243,12 @@ func (d *decoder) record(b []byte, rec *types.Record) []byte {
 				return d.streamRecord(b, rec.Dynamodb)
 			})
 		case "eventID":
-			set(2, func(b []byte) []byte {
+			lv.render(&f[2], func(b []byte) []byte {
 				rec.EventID = d.optString()
 				return appendStringPtr(b, rec.EventID)
 			})
 		case "eventName":
-			set(3, func(b []byte) []byte {
+			lv.render(&f[3], func(b []byte) []byte {
 				name := d.enum(operationNames)
 				rec.EventName = ""
 				if name != nil {
@@ -254,11 +257,11 @@ func (d *decoder) record(b []byte, rec *types.Record) []byte {
 				return appendStringPtr(b, name)
 			})
 		case "eventSource":
-			set(4, d.jsonString)
+			lv.render(&f[4], d.jsonString)
 		case "eventVersion":
-			set(5, d.jsonString)
+			lv.render(&f[5], d.jsonString)
 		case "userIdentity":
-			set(6, d.identity)
+			lv.render(&f[6], d.identity)
 		default:
 			d.s.skip()
 		}
@@ -295,15 +298,10 @@ func (d *decoder) streamRecord(b []byte, sr *types.StreamRecord) []byte {
 	lv := d.level(1)
 	lv.buf = lv.buf[:0]
 	var f [7]span
-	set := func(i int, render func([]byte) []byte) {
-		start := len(lv.buf)
-		lv.buf = render(lv.buf)
-		f[i] = span{start, len(lv.buf)}
-	}
 	d.s.object(func(key []byte) {
 		switch string(key) {
 		case "ApproximateCreationDateTime":
-			set(0, func(b []byte) []byte {
+			lv.render(&f[0], func(b []byte) []byte {
 				sr.ApproximateCreationDateTime = nil
 				if d.s.null() {
 					return append(b, "null"...)
@@ -324,7 +322,7 @@ func (d *decoder) streamRecord(b []byte, sr *types.StreamRecord) []byte {
 				return b
 			})
 		case "Keys":
-			set(1, func(b []byte) []byte {
+			lv.render(&f[1], func(b []byte) []byte {
 				sr.Keys = nil
 				start := d.s.pos
 				b = d.wireMap(b, 2)
@@ -336,16 +334,16 @@ func (d *decoder) streamRecord(b []byte, sr *types.StreamRecord) []byte {
 				return b
 			})
 		case "NewImage":
-			set(2, func(b []byte) []byte { return d.wireMap(b, 2) })
+			lv.render(&f[2], func(b []byte) []byte { return d.wireMap(b, 2) })
 		case "OldImage":
-			set(3, func(b []byte) []byte { return d.wireMap(b, 2) })
+			lv.render(&f[3], func(b []byte) []byte { return d.wireMap(b, 2) })
 		case "SequenceNumber":
-			set(4, func(b []byte) []byte {
+			lv.render(&f[4], func(b []byte) []byte {
 				sr.SequenceNumber = d.optString()
 				return appendStringPtr(b, sr.SequenceNumber)
 			})
 		case "SizeBytes":
-			set(5, func(b []byte) []byte {
+			lv.render(&f[5], func(b []byte) []byte {
 				sr.SizeBytes = nil
 				if d.s.null() {
 					return append(b, "null"...)
@@ -365,7 +363,7 @@ func (d *decoder) streamRecord(b []byte, sr *types.StreamRecord) []byte {
 				return strconv.AppendInt(b, n, 10)
 			})
 		case "StreamViewType":
-			set(6, func(b []byte) []byte {
+			lv.render(&f[6], func(b []byte) []byte {
 				view := d.enum(viewTypeNames)
 				sr.StreamViewType = ""
 				if view != nil {
