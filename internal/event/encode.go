@@ -410,17 +410,7 @@ var htmlSafe = func() (t [utf8.RuneSelf]bool) {
 // short escapes for \b \f \n \r \t, \u00XX for other control characters and
 // for <, > and &, \ufffd for each invalid UTF-8 byte, and \u2028/\u2029
 // escaped. Mirrors appendString in the standard library's encoding/json.
-func appendString(b []byte, s string) []byte { return appendStringAs(b, s, `\ufffd`) }
-
-// appendDecodedString is appendString for a string as encoding/json decodes
-// it from JSON text, which it has not validated: json.Unmarshal turns each
-// byte that is not UTF-8 into U+FFFD, which json.Marshal then writes as it
-// is.
-func appendDecodedString(b []byte, s string) []byte { return appendStringAs(b, s, "\uFFFD") }
-
-// appendStringAs is appendString writing invalid for each byte that is not
-// UTF-8.
-func appendStringAs(b []byte, s string, invalid string) []byte {
+func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -454,7 +444,7 @@ func appendStringAs(b []byte, s string, invalid string) []byte {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, s[start:i]...)
-			b = append(b, invalid...)
+			b = append(b, `\ufffd`...)
 			i++
 			start = i
 			continue
