@@ -59,6 +59,7 @@ in a ConfigMap named after NAME in NAMESPACE.`,
 				cfg.Store = store
 			}
 			log.Info("starting adapter", "arn", c.Spec.ARN, "namespace", c.Namespace, "name", c.Name)
+			tuneGC(s.LookupEnv, log)
 			return runWithServer(cmd.Context(), cfg, serverOptions{Port: int(c.MetricsPort)}, log)
 		},
 	}

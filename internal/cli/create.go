@@ -65,7 +65,9 @@ paths: --auth.credentials.accessKeyID is spec.auth.credentials.accessKeyID.`,
 					cfg.Spec.Delivery.Parallelism = &one
 				}
 			}
-			return runWithServer(cmd.Context(), cfg, serverOptions{Port: metricsPort, Pprof: pprof}, textLogger(s.Err, level))
+			log := textLogger(s.Err, level)
+			tuneGC(s.LookupEnv, log)
+			return runWithServer(cmd.Context(), cfg, serverOptions{Port: metricsPort, Pprof: pprof}, log)
 		},
 	}
 	fs := cmd.Flags()

@@ -1,14 +1,12 @@
 package delivery
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	"github.com/cloudevents/sdk-go/v2/binding"
@@ -116,32 +114,6 @@ func extensionHeader(name string) string {
 	return string(b)
 }
 
-// marshalBatch renders events as a CloudEvents JSON batch into buf, with the
-// SDK's structured-mode encoder for each event.
-func marshalBatch(buf *bytes.Buffer, events []cloudevents.Event) error {
-	// Most of a batch is event data; the rest is ~250 bytes of attributes.
-	size := 2
-	for i := range events {
-		size += len(events[i].DataEncoded) + 300
-	}
-	buf.Grow(size)
-	buf.WriteByte('[')
-	for i := range events {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		if b, ok := appendStructured(buf.AvailableBuffer(), &events[i]); ok {
-			buf.Write(b)
-			continue
-		}
-		if err := event.WriteJson(&events[i], buf); err != nil {
-			return fmt.Errorf("encoding event %s: %w", events[i].ID(), err)
-		}
-	}
-	buf.WriteByte(']')
-	return nil
-}
-
 // appendStructured writes e in the JSON event format exactly as the SDK's
 // event.WriteJson does, for what the converter builds: CloudEvents 1.0,
 // extensions that are strings, data that is not base64. It reports false
@@ -243,11 +215,3 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// batchBodies holds the buffers of batch requests: a batch of 100 events is
-// ~100 KB, and a buffer per batch was a third of what batched mode
-// allocated, and so of its peak memory.
-var batchBodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// maxPooledBatch bounds the buffers kept: a batch of outsized items does not
-// pin its buffer.
-const maxPooledBatch = 4 << 20

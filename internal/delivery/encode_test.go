@@ -1,13 +1,16 @@
 package delivery
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
@@ -88,7 +91,7 @@ func readBody(t *testing.T, r *http.Request) []byte {
 	return b
 }
 
-func TestMarshalBatchIsAnArrayOfTheSDKsStructuredEvents(t *testing.T) {
+func TestBatchBodyIsAnArrayOfTheSDKsStructuredEvents(t *testing.T) {
 	cases := encodingCases(t)
 	var events []cloudevents.Event
 	var want []json.RawMessage
@@ -101,11 +104,14 @@ func TestMarshalBatchIsAnArrayOfTheSDKsStructuredEvents(t *testing.T) {
 		}
 		want = append(want, b)
 	}
-	var buf bytes.Buffer
-	if err := marshalBatch(&buf, events); err != nil {
+	body, err := newBatchBody(events)
+	if err != nil {
 		t.Fatal(err)
 	}
-	got := buf.Bytes()
+	got, err := body.bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var arr []json.RawMessage
 	if err := json.Unmarshal(got, &arr); err != nil {
 		t.Fatalf("batch is not a JSON array: %v\n%s", err, got)
@@ -212,4 +218,54 @@ func FuzzAppendStructuredMatchesTheSDK(f *testing.F) {
 			t.Errorf("\n got %q\nwant %q", got, want.Bytes())
 		}
 	})
+}
+
+// A streamed batch is exactly as long as measured (it goes out with that
+// Content-Length), reads the same however small the reads, and reads again
+// from its start for a request sent again.
+func TestBatchBodyStreamsWhatItMeasured(t *testing.T) {
+	cases := encodingCases(t)
+	var all []cloudevents.Event
+	for _, e := range cases {
+		all = append(all, e)
+	}
+	for _, tc := range []struct {
+		name   string
+		events []cloudevents.Event
+	}{
+		{"one event", all[:1]},
+		{"every event shape", all},
+		{"a hundred events", slices.Repeat(all, 100/len(all)+1)[:100]},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body, err := newBatchBody(tc.events)
+			if err != nil {
+				t.Fatal(err)
+			}
+			whole, err := body.bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var arr []json.RawMessage
+			if err := json.Unmarshal(whole, &arr); err != nil || len(arr) != len(tc.events) {
+				t.Fatalf("the batch is not a JSON array of %d events (%d, %v):\n%s", len(tc.events), len(arr), err, whole)
+			}
+			for name, r := range map[string]io.Reader{
+				"one byte at a time": iotest.OneByteReader(body.reader()),
+				"in 4 KB reads":      bufio.NewReaderSize(body.reader(), 4096),
+				"read again":         body.reader(),
+			} {
+				got, err := io.ReadAll(r)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if len(got) != body.size || !bytes.Equal(got, whole) {
+					t.Errorf("%s: read %d bytes, measured %d; same as the whole body: %v", name, len(got), body.size, bytes.Equal(got, whole))
+				}
+			}
+			if err := iotest.TestReader(body.reader(), whole); err != nil {
+				t.Error(err)
+			}
+		})
+	}
 }

@@ -1,7 +1,6 @@
 package delivery
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/tls"
@@ -153,25 +152,17 @@ func (s *HTTPSender) SendBatch(ctx context.Context, events []cloudevents.Event) 
 			return &RejectedError{EventID: events[i].ID(), Err: fmt.Errorf("validating event: %w", err)}
 		}
 	}
-	buf := batchBodies.Get().(*bytes.Buffer)
-	defer func() {
-		// Sent and answered (or given up) by now: nothing holds the body.
-		if buf.Cap() <= maxPooledBatch {
-			buf.Reset()
-			batchBodies.Put(buf)
-		}
-	}()
-	if err := marshalBatch(buf, events); err != nil {
+	body, err := newBatchBody(events)
+	if err != nil {
 		return &RejectedError{EventID: events[0].ID(), Err: err}
 	}
-	body := buf.Bytes()
 	id := events[0].ID()
 	if len(events) > 1 {
 		id = fmt.Sprintf("%s (and %d more in its batch)", id, len(events)-1)
 	}
 	return s.deliver(ctx, id, func(out *outgoing) error {
 		out.header = http.Header{hdrContentType: {BatchContentType}}
-		out.body, out.pooled = body, true
+		out.batch = body
 		return nil
 	})
 }

@@ -13,9 +13,9 @@ import (
 type outgoing struct {
 	header http.Header
 	body   []byte
-	// pooled says that body goes back to a pool once post returns: a
-	// poster that may still read it afterwards must send a copy.
-	pooled bool
+	// batch, when set, is the body in place of body: a batch written as
+	// it is sent.
+	batch *batchBody
 }
 
 // answer is what the sink said to one request.

@@ -48,10 +48,15 @@ func (p *netPoster) post(ctx context.Context, timeout time.Duration, out *outgoi
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: out.header,
 	}).WithContext(ctx)
 	body := out.body
-	if out.pooled {
-		// net/http may go on writing a body after RoundTrip returned (a
-		// sink that answers before reading it all).
-		body = bytes.Clone(body)
+	if out.batch != nil {
+		// Whole, not streamed: net/http may go on writing a body after
+		// RoundTrip returned (a sink that answers before reading it all),
+		// when the lane has moved on from the batch's events.
+		b, err := out.batch.bytes()
+		if err != nil {
+			return answer{}, err
+		}
+		body = b
 	}
 	setBody(req, body)
 	resp, err := p.transport.RoundTrip(req)

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	cloudevents "github.com/cloudevents/sdk-go/v2"
 )
 
 // Both transports put the same request on the wire for every event shape,
@@ -124,10 +126,15 @@ func TestTransportsSendAgainOnAConnectionTheSinkClosed(t *testing.T) {
 				if err != nil {
 					return
 				}
-				_, _ = io.Copy(io.Discard, req.Body)
+				n, err := io.Copy(io.Discard, req.Body)
 				mu.Lock()
 				requests++
 				mu.Unlock()
+				if err != nil || n == 0 || n != req.ContentLength {
+					// A body sent again must be whole, from its start.
+					_, _ = io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+					return
+				}
 				_, _ = io.WriteString(c, "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
 				// Closed without a word, after a moment: the client has
 				// put the connection back in its pool by then.
@@ -139,8 +146,14 @@ func TestTransportsSendAgainOnAConnectionTheSinkClosed(t *testing.T) {
 		obs := &recordingObserver{}
 		s := newTestSender(t, (&url.URL{Scheme: "http", Host: ln.Addr().String()}).String(),
 			HTTPOptions{netHTTP: netHTTP, Observer: obs, Policy: Policy{MaxRetries: 1, Base: time.Millisecond, Max: time.Millisecond}})
-		for i := range 5 {
-			if err := s.Send(testContext(t), testEvent(t, "e-"+strconv.Itoa(i))); err != nil {
+		for i := range 6 {
+			var err error
+			if i%2 == 0 {
+				err = s.Send(testContext(t), testEvent(t, "e-"+strconv.Itoa(i)))
+			} else { // a batch, streamed by fasthttp: read again from its start
+				err = s.SendBatch(testContext(t), []cloudevents.Event{testEvent(t, "b-"+strconv.Itoa(i)), testEvent(t, "c-"+strconv.Itoa(i))})
+			}
+			if err != nil {
 				t.Fatalf("send %d: %v", i, err)
 			}
 			time.Sleep(50 * time.Millisecond) // the sink has closed by now

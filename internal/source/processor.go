@@ -15,11 +15,13 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/internal/stream"
 )
 
-// maxInFlightPerShard bounds the records of a shard read and not yet
-// acknowledged: a little more than one GetRecords page (1,000 records), so
-// the next page is being fetched while the last one is delivered, and memory
-// stays flat however large the backlog.
-const maxInFlightPerShard = 2048
+// maxInFlightPerShard bounds the records of a shard submitted and not yet
+// acknowledged. Beyond the window, one page waits in the converter and the
+// reader fetches the next: about three GetRecords pages of records are in
+// memory at most, however large the backlog. 1,024 keeps 16 lanes (and
+// their batches) busy while the next page is read; 2,048 held a megabyte or
+// two more of events and delivered no faster (see docs/benchmarks.md).
+const maxInFlightPerShard = 1024
 
 // shardProcessor is the stream.Processor of one shard: records become
 // events and go through an ordered dispatcher.

@@ -131,16 +131,17 @@ func TestProcessorCloseDropsQueuedPagesWithoutAcknowledgingThem(t *testing.T) {
 	})
 	var a acks
 	p := newTestProcessor(sendCtx, sink, &a)
-	// The window holds 2,048 records: two pages and part of a third, whose
-	// rest waits in the converter; the next Submit must block.
+	// Two pages fill the window; the third waits in the converter; the
+	// next Submit must block.
+	const size = maxInFlightPerShard / 2
 	for i := range 3 {
-		if err := p.Submit(context.Background(), page(i*1000, 1000, 1000)); err != nil {
+		if err := p.Submit(context.Background(), page(i*size, size, 1000)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	ctx, stop := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer stop()
-	if err := p.Submit(ctx, page(3000, 1000, 1000)); err == nil {
+	if err := p.Submit(ctx, page(3*size, size, 1000)); err == nil {
 		t.Fatal("Submit did not block with the window full and a page in the converter")
 	}
 	cancel()
@@ -157,8 +158,8 @@ func TestProcessorCloseDropsQueuedPagesWithoutAcknowledgingThem(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if sent > 2048 {
-		t.Fatalf("%d records were sent, more than the 2,048 in flight", sent)
+	if sent > maxInFlightPerShard {
+		t.Fatalf("%d records were sent, more than the %d in flight", sent, maxInFlightPerShard)
 	}
 }
 

@@ -1,10 +1,9 @@
 package stream
 
 import (
-	"bytes"
 	"context"
 	"io"
-	"sync"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/smithy-go"
@@ -21,13 +20,14 @@ type Decoder func(body []byte) (nextIterator *string, page Page, err error)
 
 // into returns the GetRecords option that makes d decode the answer, and
 // puts the page's Data and Errs in *extra (the SDK's output has no room for
-// them); with a nil d the SDK decodes it.
-func (d Decoder) into(extra *Page) func(*dynamodbstreams.Options) {
+// them); with a nil d the SDK decodes it. The answer is read into *body,
+// which the caller keeps from call to call (see readBody).
+func (d Decoder) into(extra *Page, body *[]byte) func(*dynamodbstreams.Options) {
 	if d == nil {
 		return func(*dynamodbstreams.Options) {}
 	}
 	return func(o *dynamodbstreams.Options) {
-		o.Protocol = &decodingProtocol{ClientProtocol: o.Protocol, decode: d, extra: extra}
+		o.Protocol = &decodingProtocol{ClientProtocol: o.Protocol, decode: d, extra: extra, body: body}
 	}
 }
 
@@ -38,11 +38,8 @@ type decodingProtocol struct {
 	smithyhttp.ClientProtocol
 	decode Decoder
 	extra  *Page
+	body   *[]byte
 }
-
-// bodies holds read buffers: a page is up to ~1 MB, read every few
-// milliseconds while a shard drains.
-var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func (p *decodingProtocol) DeserializeResponse(ctx context.Context, schema *smithy.OperationSchema,
 	registry *smithy.TypeRegistry, resp *smithyhttp.Response, out smithy.Deserializable) error {
@@ -50,28 +47,55 @@ func (p *decodingProtocol) DeserializeResponse(ctx context.Context, schema *smit
 	if !ok || resp.StatusCode < 200 || resp.StatusCode >= 300 {
 		return p.ClientProtocol.DeserializeResponse(ctx, schema, registry, resp, out)
 	}
-	buf := bodies.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= 4<<20 {
-			buf.Reset()
-			bodies.Put(buf)
-		}
-	}()
-	if resp.ContentLength > 0 {
-		// A page is at most a few MB; a larger claim is not trusted
-		// up front, the body grows as it is read.
-		buf.Grow(int(min(resp.ContentLength, 8<<20)))
-	}
-	if _, err := io.Copy(buf, resp.Body); err != nil {
+	body, err := readBody(*p.body, resp.Body, resp.ContentLength)
+	if err != nil {
 		return &smithy.DeserializationError{Err: err}
 	}
-	next, page, err := p.decode(buf.Bytes())
+	if cap(body) <= maxKeptBody {
+		*p.body = body[:0]
+	}
+	next, page, err := p.decode(body)
 	if err != nil {
 		return &smithy.DeserializationError{Err: err}
 	}
 	o.NextShardIterator, o.Records = next, page.Records
 	p.extra.Data, p.extra.Errs = page.Data, page.Errs
 	return nil
+}
+
+// maxKeptBody bounds the read buffer a shard keeps between calls. A page is
+// at most 1 MB on AWS (DynamoDB Local sends up to ~1.3 MB for 1,000
+// records); a larger one is read, then let go.
+const maxKeptBody = 4 << 20
+
+// readBody reads r into buf's spare room, growing it as needed, and returns
+// what it read. A shard reads a page every few milliseconds while it
+// drains, so its buffer is kept from call to call rather than pooled: a
+// sync.Pool is emptied by every garbage collection, which here comes every
+// page or two, and each page then paid for a new buffer. When the length is
+// known the buffer is grown to it at once, plus one byte so that reading
+// the end of the body does not double it (bytes.Buffer.ReadFrom does, when
+// the buffer is exactly full).
+func readBody(buf []byte, r io.Reader, length int64) ([]byte, error) {
+	buf = buf[:0]
+	if length > 0 {
+		// A larger claim than any page is not trusted up front: the
+		// buffer then grows as the body is read.
+		buf = slices.Grow(buf, int(min(length, maxKeptBody))+1)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, max(cap(buf), 64<<10))
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 var _ smithyhttp.ClientProtocol = (*decodingProtocol)(nil)

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"reflect"
+	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -76,10 +79,17 @@ func TestDecoderReadsWhatTheSDKReads(t *testing.T) {
 		p, err := event.DecodeGetRecords(body)
 		return p.NextShardIterator, Page{Records: p.Records, Data: p.Data, Errs: p.Errs}, err
 	})
-	decoded, err := streams.GetRecords(ctx, in, dec.into(&extra))
+	var body []byte // the shard reader's buffer, kept from call to call
+	decoded, err := streams.GetRecords(ctx, in, dec.into(&extra, &body))
 	data := extra.Data
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The buffer is read into again by the next call: nothing decoded may
+	// point into it.
+	var again Page
+	if _, err := streams.GetRecords(ctx, in, dec.into(&again, &body)); err != nil || len(again.Data) != 3 {
+		t.Fatalf("reading the page again into the same buffer: %d records, %v", len(again.Data), err)
 	}
 
 	if len(sdk.Records) != 3 || len(decoded.Records) != 3 || len(data) != 3 {
@@ -111,9 +121,59 @@ func TestDecoderReadsWhatTheSDKReads(t *testing.T) {
 	}
 
 	// An error answer is still the SDK's to decode.
-	_, err = streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String("not-an-iterator")}, dec.into(&extra))
+	_, err = streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String("not-an-iterator")}, dec.into(&extra, &body))
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
 		t.Errorf("GetRecords with a bad iterator = %v, want the service's error decoded by the SDK", err)
+	}
+}
+
+// readBody reads whole answers into the shard's buffer (one allocation,
+// rounded to the allocator's page size, when the length is known) without
+// the doubling that bytes.Buffer.ReadFrom does on a buffer grown to the exact
+// length, and reuses the buffer's room from call to call.
+func TestReadBody(t *testing.T) {
+	page := bytes.Repeat([]byte("0123456789abcdef"), 80_000) // 1.28 MB, a DynamoDB Local page
+	errRead := errors.New("connection reset")
+	for _, tc := range []struct {
+		name    string
+		buf     []byte
+		body    io.Reader
+		length  int64
+		want    []byte
+		maxCap  int // 0: no bound
+		wantErr error
+	}{
+		{name: "a known length is read into one allocation of that size",
+			body: bytes.NewReader(page), length: int64(len(page)), want: page, maxCap: len(page) + 16<<10},
+		{name: "a kept buffer large enough is reused as it is",
+			buf: make([]byte, 0, 2<<20), body: bytes.NewReader(page), length: int64(len(page)), want: page, maxCap: 2 << 20},
+		{name: "an unknown length grows as it is read",
+			body: iotest.HalfReader(bytes.NewReader(page)), length: -1, want: page},
+		{name: "a claimed length larger than any page is not allocated up front",
+			body: strings.NewReader("{}"), length: 1 << 40, want: []byte("{}"), maxCap: maxKeptBody + 16<<10},
+		{name: "an empty body is empty",
+			body: strings.NewReader(""), length: 0, want: []byte{}},
+		{name: "a read error is returned",
+			body: io.MultiReader(bytes.NewReader(page[:100]), iotest.ErrReader(errRead)), length: int64(len(page)), wantErr: errRead},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := readBody(tc.buf, tc.body, tc.length)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("error %v, want %v", err, tc.wantErr)
+			}
+			if tc.wantErr != nil {
+				return
+			}
+			if !bytes.Equal(got, tc.want) {
+				t.Errorf("read %d bytes, want %d", len(got), len(tc.want))
+			}
+			if tc.maxCap > 0 && cap(got) > tc.maxCap {
+				t.Errorf("buffer of %d bytes for a %d-byte body, want at most %d", cap(got), len(got), tc.maxCap)
+			}
+			if tc.buf != nil && cap(tc.buf) >= len(tc.want) && &got[:1][0] != &tc.buf[:1][0] {
+				t.Errorf("a buffer with room enough was not reused")
+			}
+		})
 	}
 }

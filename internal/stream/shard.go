@@ -20,6 +20,7 @@ type shardReader struct {
 	log    *slog.Logger
 
 	lastRead string // newest record handed to the processor in this run
+	body     []byte // read buffer of GetRecords answers, kept from call to call
 }
 
 // run returns nil when the shard is read to its end and every record is
@@ -46,7 +47,7 @@ func (s *shardReader) run(ctx context.Context) error {
 		m.AWSCalls.WithLabelValues("GetRecords").Inc()
 		var extra Page
 		out, err := s.r.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String(iter)},
-			s.r.opts.Decoder.into(&extra))
+			s.r.opts.Decoder.into(&extra, &s.body))
 		if err != nil {
 			kind := classify(err)
 			if kind == kindCanceled || ctx.Err() != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -90,7 +91,7 @@ func benchDrain(b *testing.B, n int) {
 // all n records, and measures it.
 func drain(b *testing.B, db *ddblocal.Server, tableARN string, sink *sink, n int, extra ...string) runStats {
 	b.Helper()
-	binaryMode := len(extra) == 0
+	binaryMode := !slices.Contains(extra, "--delivery.batch.size")
 	load := loadAvg()
 	reached := sink.expect(int64(n), binaryMode)
 	args := append([]string{"--startingPosition", "TRIM_HORIZON"}, extra...)

@@ -15,7 +15,7 @@ import (
 // kill -9 can therefore resend at most the in-flight window plus what was
 // acknowledged since the last save.
 const (
-	maxInFlight  = 2048
+	maxInFlight  = 1024
 	saveInterval = time.Second
 )
 
@@ -66,6 +66,6 @@ func testKill9(t *testing.T, db *ddblocal.Server) {
 	}
 	res := r.analyze("kill -9 ×" + itoa(kills) + ", " + itoa(items) + " items")
 	res.dupBound = bound
-	res.note = "bound: per kill, 2,048 in flight + deliveries in the 2 s before it"
+	res.note = "bound: per kill, 1,024 in flight + deliveries in the 2 s before it"
 	r.check(res)
 }
