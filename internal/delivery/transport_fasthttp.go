@@ -28,7 +28,7 @@ const (
 	// goes out in writes of this size (fasthttp's default, 4 KB, made
 	// fifty writes of a 200 KB batch).
 	fastWriteBuffer = 16 << 10
-	userAgent      = "dynamodb-source"
+	userAgent       = "dynamodb-source"
 )
 
 // fastPoster sends requests with fasthttp, the sender's default. One event
