@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dynamodb-source/dynamodb-source/internal/delivery"
@@ -168,6 +169,9 @@ func (p *shardProcessor) items(page stream.Page) []delivery.Item {
 		if err == nil {
 			it.Event, err = p.conv.ConvertData(recs[i], data)
 		}
+		// The light record is not needed once converted: its key map goes
+		// now rather than when the whole page has entered the window.
+		recs[i] = types.Record{}
 		if err != nil {
 			p.m.EventsDropped.WithLabelValues(metrics.DropInvalid).Inc()
 			p.log.Error("a record could not be turned into an event; skipping it", "sequence", it.Seq, "error", err)

@@ -200,3 +200,22 @@ func TestProcessorSkipsARecordTheDecoderRefused(t *testing.T) {
 		t.Errorf("last ack %s, want %s: the checkpoint must move past the skipped record", a.last(), want)
 	}
 }
+
+// A page waiting for room in the window holds its events, not also the
+// light records they were made from (a key map each).
+func TestProcessorLetsConvertedRecordsGo(t *testing.T) {
+	sendCtx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p := newTestProcessor(sendCtx, senderFunc(func(context.Context, cloudevents.Event) error { return nil }), &acks{})
+	defer p.Close()
+	pg := page(0, 10, 3)
+	items := p.items(pg)
+	for i, it := range items {
+		if it.Drop || it.Event.ID() != "ev-"+strconv.Itoa(i) || it.Key == "" {
+			t.Fatalf("item %d: %+v, want the event of record %d", i, it, i)
+		}
+		if pg.Records[i].Dynamodb != nil || pg.Records[i].EventID != nil {
+			t.Errorf("record %d is still held after its conversion", i)
+		}
+	}
+}
