@@ -107,15 +107,15 @@ func drain(b *testing.B, db *ddblocal.Server, tableARN string, sink *sink, n int
 		b.Fatalf("only %d of %d events after %s", sink.events.Load(), n, time.Since(p.Started).Round(time.Second))
 	}
 	cpu := p.cpu()
-	rss.stop()
-	s := runStats{events: n, elapsed: sink.reachedAt().Sub(p.Started), cpu: cpu, peakAnon: rss.anon, peakFile: rss.file,
-		loadAvg: load, startup: startup}
+	s := runStats{events: n, elapsed: sink.reachedAt().Sub(p.Started), cpu: cpu, loadAvg: load, startup: startup}
 
 	// Give anything sent twice time to show, then check the sink saw each
 	// record exactly once and the binary counted them all.
 	time.Sleep(300 * time.Millisecond)
 	m := p.scrape()
-	s.peakRSS, s.totalCPU = p.stop()
+	s.totalCPU = p.stop()
+	rss.stop()
+	s.peakRSS, s.peakAnon, s.peakFile = rss.hwm, rss.anon, rss.file
 	s.requests = sink.requests.Load()
 	if got := sink.events.Load(); got != int64(n) {
 		b.Fatalf("the sink acknowledged %d events, want %d", got, n)
@@ -180,7 +180,7 @@ type runStats struct {
 	elapsed  time.Duration // process start to the last event's arrival
 	cpu      time.Duration // CPU used by then
 	totalCPU time.Duration // CPU of the whole process life
-	peakRSS  int64         // ru_maxrss
+	peakRSS  int64         // VmHWM, whole process life
 	peakAnon int64         // sampled
 	peakFile int64         // sampled
 	requests int64

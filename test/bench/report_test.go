@@ -141,8 +141,10 @@ func (r *report) markdown() string {
 			"read before, between and after the two drains; each drain is compared with the higher of the two reads next to it (both shown). " +
 			"Drain time runs from starting the process to the last event's arrival at the sink, start-up (to /readyz: AWS configuration, " +
 			"ListStreams) included and shown in brackets; CPU is the process's user+system " +
-			"time by then (/proc/<pid>/stat), start-up included; peak RSS is ru_maxrss of the whole process life; anon / file are " +
-			"the highest RssAnon (heap, stacks) and RssFile (the binary's own pages, mapped from the page cache) sampled every 20 ms. " +
+			"time by then (/proc/<pid>/stat), start-up included; peak RSS is the process's own high-water mark over its whole life " +
+			"(VmHWM in /proc/<pid>/status, read every 20 ms until it exits; not ru_maxrss, which on Linux also takes in the resident set " +
+			"of the process that started it, this benchmark's, at the moment of exec); anon / file are " +
+			"the highest RssAnon (heap, stacks) and RssFile (the binary's own pages, mapped from the page cache) read at the same times. " +
 			"Batched mode: `" + strings.Join(batchFlags, " ") + "`.\n\n")
 	}
 	if l := r.latency; l != nil {
