@@ -25,6 +25,8 @@ K_CA_CERTS, and this project's extensions, each named after its spec field's
 dotted path in upper snake case (startingPosition is STARTING_POSITION,
 delivery.parallelism is DELIVERY_PARALLELISM). METRICS_PORT serves /metrics,
 /healthz and /readyz; LOG_LEVEL sets the log level. Logs are JSON on stdout.
+The garbage collector runs at GOGC=50 (less memory for a little CPU) unless
+GOGC is set; GOMEMLIMIT works as for any Go program.
 
 With CHECKPOINT_STORE=kubernetes (what the controller sets) progress is kept
 in a ConfigMap named after NAME in NAMESPACE.`,

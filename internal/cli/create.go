@@ -30,7 +30,10 @@ after the sink acknowledges each change, so stopping and starting again (even
 after kill -9) resumes right after the last delivered change.
 
 Flags are the fields of the AWSDynamoDBSource spec, named by their dotted
-paths: --auth.credentials.accessKeyID is spec.auth.credentials.accessKeyID.`,
+paths: --auth.credentials.accessKeyID is spec.auth.credentials.accessKeyID.
+
+The garbage collector runs at GOGC=50 (less memory for a little CPU) unless
+the GOGC environment variable is set.`,
 		Example: `  # Print the changes of a table on the terminal
   dynamodb-source create source awsdynamodb --arn arn:aws:dynamodb:us-west-2:123456789012:table/orders \
     --auth.credentials.accessKeyID AKIA... --auth.credentials.secretAccessKey ...

@@ -12,9 +12,9 @@ import (
 // source allocates is short-lived — a GetRecords page and the events made
 // from it live until the sink acknowledges them — so the live heap is small
 // and bounded by the in-flight window, and Go's default let the heap reach
-// twice that before collecting. Measured on a 50,000-record drain
-// (docs/benchmarks.md): about 6 MiB less peak memory for about 10 % more
-// CPU. GOGC in the environment overrides it (GOGC=100 for Go's default);
+// twice that before collecting. Measured on 50,000-record drains
+// (docs/benchmarks.md): 5–7 MiB less peak memory for 10–15 % more CPU.
+// GOGC in the environment overrides it (GOGC=100 for Go's default);
 // GOMEMLIMIT works beside either, as the Go runtime documents.
 const defaultGCPercent = 50
 
