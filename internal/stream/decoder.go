@@ -68,8 +68,8 @@ func (p *decodingProtocol) DeserializeResponse(ctx context.Context, schema *smit
 // records); a larger one is read, then let go.
 const maxKeptBody = 4 << 20
 
-// readBody reads r into buf's spare room, growing it as needed, and returns
-// what it read. A shard reads a page every few milliseconds while it
+// readBody reads r into buf, from its start, growing it as needed, and
+// returns what it read. A shard reads a page every few milliseconds while it
 // drains, so its buffer is kept from call to call rather than pooled: a
 // sync.Pool is emptied by every garbage collection, which here comes every
 // page or two, and each page then paid for a new buffer. When the length is
