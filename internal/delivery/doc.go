@@ -3,7 +3,8 @@
 // delivered because the context ended), the one table that decides which
 // outcomes are retried and how long to back off (retry.go, after the Knative
 // Eventing data-plane contract), the HTTP sender that speaks binary-mode
-// CloudEvents — or, when asked, batched mode — over a shared keep-alive pool
+// CloudEvents — or, when asked, batched mode, each batch streamed to the
+// connection as it is rendered — over a shared keep-alive pool
 // with an optional private CA (fasthttp, sending from the calling goroutine;
 // net/http for a sink behind a proxy from the environment), the terminal
 // sender the command line uses when
