@@ -15,6 +15,9 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 )
 
+// A batch, small or many times the connection's write buffer (streamed in
+// pieces by fasthttp, whole by net/http), arrives as a JSON batch the SDK
+// reads back event for event.
 func TestHTTPSenderSendsABatchTheSDKReadsBack(t *testing.T) {
 	var (
 		gotType string
@@ -27,30 +30,37 @@ func TestHTTPSenderSendsABatchTheSDKReadsBack(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	defer ts.Close()
-	s := newTestSender(t, ts.URL, HTTPOptions{})
-
-	var events []cloudevents.Event
-	for i := range 3 {
-		events = append(events, testEvent(t, "e-"+strconv.Itoa(i)))
-	}
-	if err := s.SendBatch(testContext(t), events); err != nil {
-		t.Fatalf("SendBatch() = %v", err)
-	}
-	if gotType != BatchContentType {
-		t.Errorf("Content-Type = %q, want %q", gotType, BatchContentType)
-	}
-	if decErr != nil {
-		t.Fatalf("the SDK could not read the batch: %v", decErr)
-	}
-	if len(got) != 3 {
-		t.Fatalf("batch held %d events, want 3", len(got))
-	}
-	for i, e := range got {
-		if e.ID() != events[i].ID() || e.Subject() != "pk=user#1" || string(e.Data()) != string(testData) ||
-			e.Extensions()["dynamodboperation"] != "INSERT" {
-			t.Errorf("event %d read back as %s", i, e)
+	forEachTransport(t, func(t *testing.T, netHTTP bool) {
+		s := newTestSender(t, ts.URL, HTTPOptions{netHTTP: netHTTP})
+		for _, n := range []int{3, 400} {
+			var events []cloudevents.Event
+			for i := range n {
+				events = append(events, testEvent(t, "e-"+strconv.Itoa(i)))
+			}
+			if body, _ := newBatchBody(events); n > 3 && body.size < 4*fastWriteBuffer {
+				t.Fatalf("a batch of %d events is %d bytes: too small to span several writes", n, body.size)
+			}
+			gotType, got, decErr = "", nil, nil
+			if err := s.SendBatch(testContext(t), events); err != nil {
+				t.Fatalf("SendBatch(%d events) = %v", n, err)
+			}
+			if gotType != BatchContentType {
+				t.Errorf("Content-Type = %q, want %q", gotType, BatchContentType)
+			}
+			if decErr != nil {
+				t.Fatalf("the SDK could not read the batch of %d: %v", n, decErr)
+			}
+			if len(got) != n {
+				t.Fatalf("batch held %d events, want %d", len(got), n)
+			}
+			for i, e := range got {
+				if e.ID() != events[i].ID() || e.Subject() != "pk=user#1" || string(e.Data()) != string(testData) ||
+					e.Extensions()["dynamodboperation"] != "INSERT" {
+					t.Errorf("event %d read back as %s", i, e)
+				}
+			}
 		}
-	}
+	})
 }
 
 func TestHTTPSenderRetriesAndRejectsABatchAsAWhole(t *testing.T) {
