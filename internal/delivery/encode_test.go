@@ -104,21 +104,7 @@ func TestBatchBodyIsAnArrayOfTheSDKsStructuredEvents(t *testing.T) {
 		}
 		want = append(want, b)
 	}
-	body, err := newBatchBody(events)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := body.bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var arr []json.RawMessage
-	if err := json.Unmarshal(got, &arr); err != nil {
-		t.Fatalf("batch is not a JSON array: %v\n%s", err, got)
-	}
-	if len(arr) != len(want) {
-		t.Fatalf("batch holds %d events, want %d", len(arr), len(want))
-	}
+	_, _, arr := wholeBatch(t, events)
 	for i := range arr {
 		if !bytes.Equal(arr[i], want[i]) {
 			t.Errorf("event %d\n got %s\nwant %s", i, arr[i], want[i])
@@ -238,18 +224,7 @@ func TestBatchBodyStreamsWhatItMeasured(t *testing.T) {
 		{"a hundred events", slices.Repeat(all, 100/len(all)+1)[:100]},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			body, err := newBatchBody(tc.events)
-			if err != nil {
-				t.Fatal(err)
-			}
-			whole, err := body.bytes()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var arr []json.RawMessage
-			if err := json.Unmarshal(whole, &arr); err != nil || len(arr) != len(tc.events) {
-				t.Fatalf("the batch is not a JSON array of %d events (%d, %v):\n%s", len(tc.events), len(arr), err, whole)
-			}
+			body, whole, _ := wholeBatch(t, tc.events)
 			for name, r := range map[string]io.Reader{
 				"one byte at a time": iotest.OneByteReader(body.reader()),
 				"in 4 KB reads":      bufio.NewReaderSize(body.reader(), 4096),
@@ -268,4 +243,23 @@ func TestBatchBodyStreamsWhatItMeasured(t *testing.T) {
 			}
 		})
 	}
+}
+
+// wholeBatch measures a batch of events and renders it whole, failing the
+// test unless it is a JSON array of as many events.
+func wholeBatch(t *testing.T, events []cloudevents.Event) (*batchBody, []byte, []json.RawMessage) {
+	t.Helper()
+	body, err := newBatchBody(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := body.bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var arr []json.RawMessage
+	if err := json.Unmarshal(whole, &arr); err != nil || len(arr) != len(events) {
+		t.Fatalf("the batch is not a JSON array of %d events (%d, %v):\n%s", len(events), len(arr), err, whole)
+	}
+	return body, whole, arr
 }
