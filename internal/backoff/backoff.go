@@ -9,9 +9,17 @@ import (
 // Ceiling is the longest wait before retry number attempt+1 (attempt counts
 // from 0): base doubled attempt times, capped at limit.
 func Ceiling(base, limit time.Duration, attempt int) time.Duration {
-	d := base << min(max(attempt, 0), 30)
-	if d > limit || d <= 0 {
-		d = limit
+	if base <= 0 || base >= limit {
+		return limit
+	}
+	d := base
+	// Doubling stops at the limit, so no base or attempt count can
+	// overflow into a short (or negative) wait.
+	for range max(attempt, 0) {
+		if d > limit/2 {
+			return limit
+		}
+		d *= 2
 	}
 	return d
 }

@@ -18,6 +18,9 @@ func TestCeiling(t *testing.T) {
 		{"a huge attempt does not overflow into a short wait", 1 << 20, 30 * time.Second},
 		{"a negative attempt is the first", -1, 100 * time.Millisecond},
 	}
+	if got := Ceiling(time.Hour, 2*time.Hour, 62); got != 2*time.Hour {
+		t.Errorf("a large base doubled many times = %v, want the limit", got)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := Ceiling(100*time.Millisecond, 30*time.Second, tt.attempt); got != tt.want {
