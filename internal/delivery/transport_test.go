@@ -171,3 +171,53 @@ func TestTransportsSendAgainOnAConnectionTheSinkClosed(t *testing.T) {
 		}
 	})
 }
+
+// Sends with different contexts share the connection pool: when one's
+// context ends, only its own request is cut off; the others go on, on their
+// connections, and are delivered on their first attempt.
+func TestTransportsCutOffOnlyTheSendWhoseContextEnded(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, netHTTP bool) {
+		var (
+			mu       sync.Mutex
+			requests = map[string]int{}
+		)
+		arrived := make(chan string, 4)
+		release := make(chan struct{})
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id := r.Header.Get("Ce-Id")
+			mu.Lock()
+			requests[id]++
+			mu.Unlock()
+			arrived <- id
+			select {
+			case <-release:
+				w.WriteHeader(http.StatusAccepted)
+			case <-r.Context().Done():
+			}
+		}))
+		defer ts.Close()
+		s := newTestSender(t, ts.URL, HTTPOptions{netHTTP: netHTTP, Timeout: time.Minute,
+			Policy: Policy{MaxRetries: 3, Base: time.Millisecond, Max: time.Millisecond}})
+		errs := make(chan error, 1)
+		go func() { errs <- s.Send(testContext(t), testEvent(t, "stays")) }()
+		<-arrived
+
+		ctx, cancel := context.WithCancel(testContext(t))
+		cut := make(chan error, 1)
+		go func() { cut <- s.Send(ctx, testEvent(t, "cut")) }()
+		<-arrived
+		cancel()
+		if err := <-cut; !errors.Is(err, context.Canceled) {
+			t.Fatalf("Send() of the canceled event = %v, want the context's error", err)
+		}
+		close(release)
+		if err := <-errs; err != nil {
+			t.Fatalf("Send() of the other event = %v", err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if n := requests["stays"]; n != 1 {
+			t.Errorf("the event whose context did not end was sent %d times, want once (its request was cut off too)", n)
+		}
+	})
+}
