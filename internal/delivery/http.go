@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/backoff"
+	"github.com/dynamodb-source/dynamodb-source/internal/safeurl"
 )
 
 // Defaults of HTTPOptions.
@@ -83,11 +85,11 @@ var (
 // The URL may carry credentials (user:password@host, sent as basic auth);
 // they never appear in errors.
 func NewHTTPSender(target string, opts HTTPOptions) (*HTTPSender, error) {
-	u, err := parseTarget(target)
+	u, err := safeurl.ParseHTTP(target)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("parsing sink URL: %w", err)
 	}
-	safe := redactURL(u)
+	safe := safeurl.Redact(u)
 	if err := opts.Policy.validate(); err != nil {
 		return nil, fmt.Errorf("checking retry policy: %w", err)
 	}
@@ -194,7 +196,7 @@ func (s *HTTPSender) deliver(ctx context.Context, id string, write func(*outgoin
 
 		wait = s.policy.Backoff(attempt, wait)
 		s.observer.Retrying(attempt, wait, err)
-		if err := sleep(ctx, wait); err != nil {
+		if err := backoff.Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
@@ -256,52 +258,6 @@ func (s *HTTPSender) String() string { return s.target }
 func (s *HTTPSender) Close() error {
 	s.post.closeIdle()
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// parseTarget checks the sink URL. Its errors never quote the URL, which may
-// hold credentials.
-func parseTarget(target string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(target))
-	if err != nil {
-		var urlErr *url.Error
-		if errors.As(err, &urlErr) {
-			err = urlErr.Err
-		}
-		return nil, fmt.Errorf("parsing sink URL: %w", err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("parsing sink URL: scheme is %q; it must be http or https", u.Scheme)
-	}
-	if u.Host == "" {
-		return nil, errors.New("parsing sink URL: it has no host; give an absolute URL such as https://sink.example/path")
-	}
-	return u, nil
-}
-
-// redactURL returns u without userinfo, and with any query replaced by a
-// marker: sinks such as serverless functions take their key in the query.
-func redactURL(u *url.URL) string {
-	c := *u
-	c.User = nil
-	c.Fragment, c.RawFragment = "", ""
-	if c.RawQuery != "" || c.ForceQuery {
-		c.RawQuery, c.ForceQuery = "redacted", false
-	}
-	return c.String()
 }
 
 func tlsConfig(caBundle []byte) (*tls.Config, error) {

@@ -434,7 +434,8 @@ func TestHTTPSenderKeepsCredentialsOutOfErrors(t *testing.T) {
 	})
 }
 
-func TestRedactURL(t *testing.T) {
+// The sender names its sink (String, errors) as safeurl.Redact shows it.
+func TestHTTPSenderRedactsItsURL(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
@@ -446,12 +447,9 @@ func TestRedactURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u, err := parseTarget(tt.in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := redactURL(u); got != tt.want {
-				t.Errorf("redactURL(%s) = %s, want %s", tt.in, got, tt.want)
+			s := newTestSender(t, tt.in, HTTPOptions{})
+			if got := s.String(); got != tt.want {
+				t.Errorf("NewHTTPSender(%s).String() = %s, want %s", tt.in, got, tt.want)
 			}
 		})
 	}

@@ -5,12 +5,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/backoff"
 )
 
 // Verdict is what the sender does after one delivery attempt.
@@ -186,28 +187,20 @@ func (p Policy) exhausted(attempts int) bool {
 }
 
 // Backoff is how long to wait before retry number retry (1 for the first).
-// It is exponential with full jitter: uniform in [0, min(Max, Base·2^(retry-1))],
+// It is exponential with full jitter: uniform in (0, min(Max, Base·2^(retry-1))],
 // so senders that failed together do not come back together. retryAfter is
 // the sink's own Retry-After (0 if none); it is a floor, because the sink
 // knows its load, but it is still capped by Max so a sink asking for an hour
 // is asked again at Max.
 func (p Policy) Backoff(retry int, retryAfter time.Duration) time.Duration {
-	return p.backoff(retry, retryAfter, rand.Int64N)
+	return p.backoff(retry, retryAfter, backoff.Jitter)
 }
 
-// backoff is Backoff with the random source as a parameter so tests can pin
-// both ends of the jitter.
-func (p Policy) backoff(retry int, retryAfter time.Duration, int64n func(int64) int64) time.Duration {
+// backoff is Backoff with the jitter as a parameter so tests can pin both
+// ends of it.
+func (p Policy) backoff(retry int, retryAfter time.Duration, jitter func(time.Duration) time.Duration) time.Duration {
 	p = p.withDefaults()
-	ceiling := p.Max
-	// Base·2^(retry-1), without overflowing for large retry counts.
-	if shift := retry - 1; shift < 0 {
-		ceiling = p.Base
-	} else if shift < 63 && p.Base <= p.Max>>shift {
-		ceiling = p.Base << shift
-	}
-	ceiling = min(ceiling, p.Max)
-	wait := time.Duration(int64n(int64(ceiling) + 1))
+	wait := jitter(backoff.Ceiling(p.Base, p.Max, retry-1))
 	return min(max(wait, retryAfter), p.Max)
 }
 

@@ -97,15 +97,15 @@ func (timeoutError) Timeout() bool   { return true }
 func (timeoutError) Temporary() bool { return true }
 
 func TestBackoff(t *testing.T) {
-	highest := func(n int64) int64 { return n - 1 }
-	lowest := func(int64) int64 { return 0 }
+	highest := func(d time.Duration) time.Duration { return d }
+	lowest := func(time.Duration) time.Duration { return 0 }
 	ms := time.Millisecond
 	tests := []struct {
 		name       string
 		policy     Policy
 		retry      int
 		retryAfter time.Duration
-		rand       func(int64) int64
+		rand       func(time.Duration) time.Duration
 		want       time.Duration
 	}{
 		{"first retry waits at most Base", Policy{Base: 100 * ms, Max: time.Second}, 1, 0, highest, 100 * ms},
