@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
@@ -71,7 +72,8 @@ type HTTPSender struct {
 	post     poster
 	auth     string // the Authorization header for credentials in the URL
 	timeout  time.Duration
-	target   string // the sink URL without credentials, for errors
+	target   string   // the sink URL without credentials, for errors
+	base     *url.URL // the sink URL without credentials, for relative Locations
 	policy   Policy
 	observer Observer
 }
@@ -116,7 +118,10 @@ func NewHTTPSender(target string, opts HTTPOptions) (*HTTPSender, error) {
 	} else {
 		post = newFastPoster(u, tlsConf, conns, opts.dial)
 	}
+	base := *u
+	base.User = nil
 	s := &HTTPSender{
+		base:     &base,
 		post:     post,
 		timeout:  cmp.Or(opts.Timeout, DefaultTimeout),
 		target:   safe,
@@ -232,7 +237,24 @@ func (s *HTTPSender) attempt(ctx context.Context, write func(*outgoing) error) (
 	if a.reason != "" {
 		err = fmt.Errorf("%w: %s", err, a.reason)
 	}
+	if hint := StatusConfigHint(a.status, s.location(a)); hint != "" {
+		err = fmt.Errorf("%s: %w", hint, err)
+	}
 	return a.status, wait, err
+}
+
+// location is where a redirecting answer points, resolved against the sink
+// URL and redacted (a Location may carry a token); "" when there is none or
+// it does not parse.
+func (s *HTTPSender) location(a answer) string {
+	if a.status/100 != 3 || a.location == "" {
+		return ""
+	}
+	ref, err := url.Parse(strings.TrimSpace(a.location))
+	if err != nil {
+		return ""
+	}
+	return safeurl.Redact(s.base.ResolveReference(ref))
 }
 
 // transportError wraps a failed request's error as http.Client would, in a

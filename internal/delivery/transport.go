@@ -23,6 +23,9 @@ type answer struct {
 	status int
 	// retryAfter is the raw Retry-After header, "" when absent.
 	retryAfter string
+	// location is the raw Location header of a non-2xx answer, "" when
+	// absent: where a redirecting sink says to go.
+	location string
 	// reason is up to maxErrorBody bytes of a non-2xx answer's body,
 	// trimmed, for errors; "" for a 2xx.
 	reason string

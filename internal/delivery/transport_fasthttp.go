@@ -219,7 +219,8 @@ func (p *fastPoster) post(ctx context.Context, timeout time.Duration, out *outgo
 		if errors.Is(err, fasthttp.ErrBodyTooLarge) && resp.StatusCode() != 0 {
 			// The sink answered, at length: its status stands; the
 			// connection is closed rather than drained.
-			return answer{status: resp.StatusCode(), retryAfter: string(resp.Header.Peek("Retry-After"))}, nil
+			return answer{status: resp.StatusCode(), retryAfter: string(resp.Header.Peek("Retry-After")),
+				location: string(resp.Header.Peek("Location"))}, nil
 		}
 		return answer{}, err
 	}
@@ -228,6 +229,7 @@ func (p *fastPoster) post(ctx context.Context, timeout time.Duration, out *outgo
 		return a, nil
 	}
 	a.retryAfter = string(resp.Header.Peek("Retry-After"))
+	a.location = string(resp.Header.Peek("Location"))
 	a.reason = errorReason(resp.Body())
 	return a, nil
 }
