@@ -113,10 +113,12 @@ func finish(resp *http.Response, keep int64) string {
 	return errorReason(head)
 }
 
-// errorReason is the start of a refusing sink's body as text for an error.
+// errorReason is the start of a refusing sink's body as text for an error,
+// without the secrets a sink that echoes the request would show (see
+// redactBody).
 func errorReason(head []byte) string {
 	if len(head) > maxErrorBody {
 		head = head[:maxErrorBody]
 	}
-	return strings.TrimSpace(strings.ToValidUTF8(string(head), "\uFFFD"))
+	return redactBody(strings.TrimSpace(strings.ToValidUTF8(string(head), "\uFFFD")))
 }
