@@ -28,7 +28,8 @@ type Settings struct {
 	Credentials Credentials // empty: the SDK's default chain
 	AssumeRole  string
 	EndpointURL string
-	// SessionName names assumed-role sessions in CloudTrail.
+	// SessionName names assumed-role sessions in CloudTrail; it is made to
+	// fit AWS's limits with SessionName.
 	SessionName string
 }
 
@@ -51,9 +52,9 @@ func Load(ctx context.Context, s Settings) (aws.Config, error) {
 		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
 	}
 	if s.AssumeRole != "" {
-		name := s.SessionName
-		if name == "" {
-			name = "dynamodb-source"
+		name := "dynamodb-source"
+		if s.SessionName != "" {
+			name = SessionName(s.SessionName)
 		}
 		// STS calls keep the SDK's standard retries: they are rare and
 		// not ours to count.
