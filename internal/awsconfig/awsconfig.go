@@ -51,6 +51,8 @@ func Load(ctx context.Context, s Settings) (aws.Config, error) {
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
 	}
+	// Before the STS copy below: STS's signature errors quote the same.
+	cfg.APIOptions = append(cfg.APIOptions, redactAPIErrors)
 	if s.AssumeRole != "" {
 		name := "dynamodb-source"
 		if s.SessionName != "" {
