@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -92,6 +93,9 @@ func NewHTTPSender(target string, opts HTTPOptions) (*HTTPSender, error) {
 		return nil, fmt.Errorf("parsing sink URL: %w", err)
 	}
 	safe := safeurl.Redact(u)
+	if err := checkProxyEnv(u.Scheme, os.Getenv); err != nil {
+		return nil, err
+	}
 	if err := opts.Policy.validate(); err != nil {
 		return nil, fmt.Errorf("checking retry policy: %w", err)
 	}

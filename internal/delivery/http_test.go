@@ -705,3 +705,31 @@ func TestHTTPSenderNamesTheRedirectLocationRedacted(t *testing.T) {
 		})
 	}
 }
+
+// url.Parse's errors quote a piece of the URL: for http://u:pa/ss@h, the
+// "port" ":pa", which is half the password. Neither the sink URL nor a
+// proxy variable is ever echoed.
+func TestNewHTTPSenderDoesNotEchoAPasswordThatBreaksTheURL(t *testing.T) {
+	t.Run("in the sink URL", func(t *testing.T) {
+		_, err := NewHTTPSender("http://u:pa/ss@h", HTTPOptions{})
+		if err == nil || strings.Contains(err.Error(), ":pa") || strings.Contains(err.Error(), "ss@") {
+			t.Errorf("NewHTTPSender error = %v, want one that does not quote the password", err)
+		}
+	})
+	for _, proxy := range []string{"http://proxyuser:pw/secret@proxy.example:3128", "proxyuser:pw/secret@proxy.example:3128"} {
+		t.Run("in the proxy variable "+strings.Split(proxy, ":")[0], func(t *testing.T) {
+			t.Setenv("HTTPS_PROXY", proxy)
+			_, err := NewHTTPSender("https://sink.example/", HTTPOptions{})
+			if err == nil || !strings.Contains(err.Error(), "HTTPS_PROXY") ||
+				strings.Contains(err.Error(), ":pw") || strings.Contains(err.Error(), "secret") {
+				t.Errorf("NewHTTPSender error = %v, want one naming HTTPS_PROXY without quoting its password", err)
+			}
+		})
+	}
+	t.Run("a valid proxy variable is taken", func(t *testing.T) {
+		t.Setenv("HTTPS_PROXY", "http://proxyuser:pw%2Fsecret@proxy.example:3128")
+		if _, err := NewHTTPSender("https://sink.example/", HTTPOptions{}); err != nil {
+			t.Errorf("NewHTTPSender with a valid HTTPS_PROXY = %v", err)
+		}
+	})
+}
