@@ -135,7 +135,9 @@ func (p *fastPoster) acquire(ctx context.Context, deadline time.Time) (*fastSlot
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-t.C:
-			return nil, fasthttp.ErrNoFreeConns
+			// A timeout (a net.Error), as fasthttp's own wait reports it:
+			// the sender retries it.
+			return nil, fasthttp.ErrTimeout
 		}
 	}
 	p.mu.Lock()

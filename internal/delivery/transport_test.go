@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -220,4 +221,37 @@ func TestTransportsCutOffOnlyTheSendWhoseContextEnded(t *testing.T) {
 			t.Errorf("the event whose context did not end was sent %d times, want once (its request was cut off too)", n)
 		}
 	})
+}
+
+// A send that waits for a connection longer than its attempt's timeout (all
+// are busy) fails with a timeout, which is retried: it is not the sink's
+// verdict on the event.
+func TestFastPosterRetriesASendThatFoundNoFreeConnection(t *testing.T) {
+	var requests atomic.Int64
+	release := make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) == 1 {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer ts.Close()
+	obs := &recordingObserver{}
+	s := newTestSender(t, ts.URL, HTTPOptions{MaxIdleConnsPerHost: 1, Timeout: 300 * time.Millisecond, Observer: obs,
+		Policy: Policy{MaxRetries: 20, Base: 10 * time.Millisecond, Max: 50 * time.Millisecond}})
+	first := make(chan error, 1)
+	go func() { first <- s.Send(testContext(t), testEvent(t, "holds-the-connection")) }()
+	for requests.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.AfterFunc(time.Second, func() { close(release) })
+	if err := s.Send(testContext(t), testEvent(t, "waits")); err != nil {
+		t.Errorf("Send() of the event that waited for a connection = %v, want delivered after retries", err)
+	}
+	if err := <-first; err != nil {
+		t.Errorf("Send() of the first event = %v", err)
+	}
 }
