@@ -195,16 +195,7 @@ func TestHTTPSenderRetriesTransportErrors(t *testing.T) {
 	t.Run("attempt that times out is retried", func(t *testing.T) {
 		var requests atomic.Int64
 		release := make(chan struct{})
-		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if requests.Add(1) == 1 {
-				select {
-				case <-release:
-				case <-r.Context().Done():
-				}
-				return
-			}
-			w.WriteHeader(http.StatusOK)
-		}))
+		ts := holdFirstRequest(&requests, release)
 		defer ts.Close()
 		defer close(release)
 		s := newTestSender(t, ts.URL, HTTPOptions{Policy: fastPolicy, Timeout: 50 * time.Millisecond})
@@ -589,6 +580,21 @@ func newTestSender(t testing.TB, target string, opts HTTPOptions) *HTTPSender {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	return s
+}
+
+// holdFirstRequest starts a sink that holds its first request until release
+// is closed or the client goes, and answers 200 to every request; requests
+// counts them.
+func holdFirstRequest(requests *atomic.Int64, release <-chan struct{}) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) == 1 {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
 }
 
 // closedServerURL returns the URL of a port nothing listens on any more.

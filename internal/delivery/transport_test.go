@@ -229,15 +229,7 @@ func TestTransportsCutOffOnlyTheSendWhoseContextEnded(t *testing.T) {
 func TestFastPosterRetriesASendThatFoundNoFreeConnection(t *testing.T) {
 	var requests atomic.Int64
 	release := make(chan struct{})
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if requests.Add(1) == 1 {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-		}
-		w.WriteHeader(http.StatusAccepted)
-	}))
+	ts := holdFirstRequest(&requests, release)
 	defer ts.Close()
 	obs := &recordingObserver{}
 	s := newTestSender(t, ts.URL, HTTPOptions{MaxIdleConnsPerHost: 1, Timeout: 300 * time.Millisecond, Observer: obs,
