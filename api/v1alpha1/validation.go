@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/safeurl"
 )
 
 // Validate checks a spec the way a user needs it checked: each problem is
@@ -120,31 +123,20 @@ func (s *AWSDynamoDBSourceSpec) Validate() error {
 	return errors.Join(errs...)
 }
 
+// validateHTTPURL checks a sink or endpoint URL. Its errors never quote a
+// part of the URL that may hold a secret: a password, a key in the query
+// (this message goes to logs and to the object's status).
 func validateHTTPURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		// The text is not quoted: a URL may carry a password or a key, and
-		// this message goes to logs and to the object's status.
-		return fmt.Errorf("it is not a URL: %v", errors.Unwrap(err))
+	_, err := safeurl.ParseHTTP(s)
+	if err == nil {
+		return nil
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%q is not an http(s) URL: give one such as http://localhost:8080", redactURL(u))
+	u, perr := url.Parse(strings.TrimSpace(s))
+	switch {
+	case perr != nil:
+		return err // says it is not a URL, without quoting it
+	case u.Scheme == "http" || u.Scheme == "https":
+		return fmt.Errorf("%q: %w", safeurl.Redact(u), err) // no host
 	}
-	if u.Host == "" {
-		return fmt.Errorf("%q has no host: give one such as http://localhost:8080", redactURL(u))
-	}
-	return nil
-}
-
-// redactURL returns u without its userinfo and with its query replaced by
-// a marker, as internal/delivery shows a sink URL: sinks take passwords in
-// the userinfo and keys in the query.
-func redactURL(u *url.URL) string {
-	c := *u
-	c.User = nil
-	c.Fragment, c.RawFragment = "", ""
-	if c.RawQuery != "" || c.ForceQuery {
-		c.RawQuery, c.ForceQuery = "redacted", false
-	}
-	return c.String()
+	return fmt.Errorf("%q is not an http(s) URL: %w", safeurl.Redact(u), err)
 }

@@ -28,7 +28,8 @@ type Settings struct {
 	Credentials Credentials // empty: the SDK's default chain
 	AssumeRole  string
 	EndpointURL string
-	// SessionName names assumed-role sessions in CloudTrail.
+	// SessionName names assumed-role sessions in CloudTrail; it is made to
+	// fit AWS's limits with SessionName.
 	SessionName string
 }
 
@@ -50,10 +51,12 @@ func Load(ctx context.Context, s Settings) (aws.Config, error) {
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
 	}
+	// Before the STS copy below: STS's signature errors quote the same.
+	cfg.APIOptions = append(cfg.APIOptions, redactAPIErrors)
 	if s.AssumeRole != "" {
-		name := s.SessionName
-		if name == "" {
-			name = "dynamodb-source"
+		name := "dynamodb-source"
+		if s.SessionName != "" {
+			name = SessionName(s.SessionName)
 		}
 		// STS calls keep the SDK's standard retries: they are rare and
 		// not ours to count.

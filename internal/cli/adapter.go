@@ -62,7 +62,8 @@ in a ConfigMap named after NAME in NAMESPACE.`,
 			}
 			log.Info("starting adapter", "arn", c.Spec.ARN, "namespace", c.Namespace, "name", c.Name)
 			tuneGC(s.LookupEnv, log)
-			return runWithServer(cmd.Context(), cfg, serverOptions{Port: int(c.MetricsPort)}, log)
+			// Every interface: Prometheus scrapes the pod from outside it.
+			return runWithServer(cmd.Context(), cfg, serverOptions{Address: "", Port: int(c.MetricsPort)}, log)
 		},
 	}
 }

@@ -11,11 +11,16 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/internal/source"
 )
 
+// defaultMetricsAddress keeps the command line's metrics (and, with
+// --pprof, profiles) to this machine unless told otherwise.
+const defaultMetricsAddress = "127.0.0.1"
+
 func newCreateAWSDynamoDBCommand(s Streams) *cobra.Command {
 	var (
 		spec        v1alpha1.AWSDynamoDBSourceSpec
 		logLevel    string
 		metricsPort int
+		metricsAddr string
 		pprof       bool
 		grace       time.Duration
 	)
@@ -70,7 +75,7 @@ the GOGC environment variable is set.`,
 			}
 			log := textLogger(s.Err, level)
 			tuneGC(s.LookupEnv, log)
-			return runWithServer(cmd.Context(), cfg, serverOptions{Port: metricsPort, Pprof: pprof}, log)
+			return runWithServer(cmd.Context(), cfg, serverOptions{Address: metricsAddr, Port: metricsPort, Pprof: pprof}, log)
 		},
 	}
 	fs := cmd.Flags()
@@ -78,6 +83,8 @@ the GOGC environment variable is set.`,
 	bindSpecFlags(fs, &spec)
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.IntVar(&metricsPort, "metrics-port", 0, "port serving /metrics, /healthz and /readyz (0: off)")
+	fs.StringVar(&metricsAddr, "metrics-address", defaultMetricsAddress,
+		"interface the metrics port listens on; 0.0.0.0 or \"\" for every interface (the metrics and profiles are then open to the network)")
 	fs.BoolVar(&pprof, "pprof", false, "also serve Go's profiles under /debug/pprof/ on the metrics port, for performance work")
 	fs.DurationVar(&grace, "shutdown-grace", source.DefaultShutdownGrace, "how long in-flight events may finish after Ctrl-C or SIGTERM")
 	return cmd

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,10 @@ import (
 
 // serverOptions configure the metrics and health server.
 type serverOptions struct {
+	// Address is the interface it listens on: the command line's default is
+	// the loopback one (127.0.0.1), the adapter's "" (all, for Prometheus
+	// to scrape the pod).
+	Address string
 	// Port is where it listens; 0 means no server.
 	Port int
 	// Pprof also serves Go's profiles under /debug/pprof/.
@@ -35,14 +40,14 @@ func runWithServer(ctx context.Context, cfg source.Config, srvOpts serverOptions
 	cfg.Ready = func() { ready.Store(true) }
 
 	g, ctx := errgroup.WithContext(ctx)
-	if port := srvOpts.Port; port > 0 {
+	if srvOpts.Port > 0 {
 		// Listen before starting the source, so a port in use fails first.
-		ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(port)))
+		ln, err := listenMetrics(srvOpts)
 		if err != nil {
-			return fmt.Errorf("listening for metrics on port %d: %w", port, err)
+			return err
 		}
 		srv := &metrics.Server{Gatherer: reg, Ready: ready.Load, Pprof: srvOpts.Pprof}
-		log.Info("serving metrics and health", "port", port, "pprof", srvOpts.Pprof)
+		log.Info("serving metrics and health", "address", ln.Addr().String(), "pprof", srvOpts.Pprof)
 		g.Go(func() error { return srv.Serve(ctx, ln) })
 	}
 	g.Go(func() error {
@@ -55,6 +60,15 @@ func runWithServer(ctx context.Context, cfg source.Config, srvOpts serverOptions
 		return s.err
 	}
 	return err
+}
+
+// listenMetrics opens the metrics server's listener.
+func listenMetrics(o serverOptions) (net.Listener, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(o.Address, strconv.Itoa(o.Port)))
+	if err != nil {
+		return nil, fmt.Errorf("listening for metrics on port %d of %s: %w", o.Port, cmp.Or(o.Address, "every interface"), err)
+	}
+	return ln, nil
 }
 
 // errStop ends the group when the source returns, even with nil.

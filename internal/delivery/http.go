@@ -10,10 +10,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/backoff"
+	"github.com/dynamodb-source/dynamodb-source/internal/safeurl"
 )
 
 // Defaults of HTTPOptions.
@@ -69,7 +73,8 @@ type HTTPSender struct {
 	post     poster
 	auth     string // the Authorization header for credentials in the URL
 	timeout  time.Duration
-	target   string // the sink URL without credentials, for errors
+	target   string   // the sink URL without credentials, for errors
+	base     *url.URL // the sink URL without credentials, for relative Locations
 	policy   Policy
 	observer Observer
 }
@@ -83,11 +88,14 @@ var (
 // The URL may carry credentials (user:password@host, sent as basic auth);
 // they never appear in errors.
 func NewHTTPSender(target string, opts HTTPOptions) (*HTTPSender, error) {
-	u, err := parseTarget(target)
+	u, err := safeurl.ParseHTTP(target)
 	if err != nil {
+		return nil, fmt.Errorf("parsing sink URL: %w", err)
+	}
+	safe := safeurl.Redact(u)
+	if err := checkProxyEnv(u.Scheme, os.Getenv); err != nil {
 		return nil, err
 	}
-	safe := redactURL(u)
 	if err := opts.Policy.validate(); err != nil {
 		return nil, fmt.Errorf("checking retry policy: %w", err)
 	}
@@ -114,7 +122,10 @@ func NewHTTPSender(target string, opts HTTPOptions) (*HTTPSender, error) {
 	} else {
 		post = newFastPoster(u, tlsConf, conns, opts.dial)
 	}
+	base := *u
+	base.User = nil
 	s := &HTTPSender{
+		base:     &base,
 		post:     post,
 		timeout:  cmp.Or(opts.Timeout, DefaultTimeout),
 		target:   safe,
@@ -194,7 +205,7 @@ func (s *HTTPSender) deliver(ctx context.Context, id string, write func(*outgoin
 
 		wait = s.policy.Backoff(attempt, wait)
 		s.observer.Retrying(attempt, wait, err)
-		if err := sleep(ctx, wait); err != nil {
+		if err := backoff.Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
@@ -230,7 +241,24 @@ func (s *HTTPSender) attempt(ctx context.Context, write func(*outgoing) error) (
 	if a.reason != "" {
 		err = fmt.Errorf("%w: %s", err, a.reason)
 	}
+	if hint := StatusConfigHint(a.status, s.location(a)); hint != "" {
+		err = fmt.Errorf("%s: %w", hint, err)
+	}
 	return a.status, wait, err
+}
+
+// location is where a redirecting answer points, resolved against the sink
+// URL and redacted (a Location may carry a token); "" when there is none or
+// it does not parse.
+func (s *HTTPSender) location(a answer) string {
+	if a.status/100 != 3 || a.location == "" {
+		return ""
+	}
+	ref, err := url.Parse(strings.TrimSpace(a.location))
+	if err != nil {
+		return ""
+	}
+	return safeurl.Redact(s.base.ResolveReference(ref))
 }
 
 // transportError wraps a failed request's error as http.Client would, in a
@@ -256,52 +284,6 @@ func (s *HTTPSender) String() string { return s.target }
 func (s *HTTPSender) Close() error {
 	s.post.closeIdle()
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// parseTarget checks the sink URL. Its errors never quote the URL, which may
-// hold credentials.
-func parseTarget(target string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(target))
-	if err != nil {
-		var urlErr *url.Error
-		if errors.As(err, &urlErr) {
-			err = urlErr.Err
-		}
-		return nil, fmt.Errorf("parsing sink URL: %w", err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("parsing sink URL: scheme is %q; it must be http or https", u.Scheme)
-	}
-	if u.Host == "" {
-		return nil, errors.New("parsing sink URL: it has no host; give an absolute URL such as https://sink.example/path")
-	}
-	return u, nil
-}
-
-// redactURL returns u without userinfo, and with any query replaced by a
-// marker: sinks such as serverless functions take their key in the query.
-func redactURL(u *url.URL) string {
-	c := *u
-	c.User = nil
-	c.Fragment, c.RawFragment = "", ""
-	if c.RawQuery != "" || c.ForceQuery {
-		c.RawQuery, c.ForceQuery = "redacted", false
-	}
-	return c.String()
 }
 
 func tlsConfig(caBundle []byte) (*tls.Config, error) {

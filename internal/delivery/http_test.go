@@ -76,7 +76,16 @@ func TestHTTPSenderStatusCases(t *testing.T) {
 		{name: "429 is retried until delivered", statuses: []int{429, 200}, wantAttempts: 2},
 		{name: "500 is retried until delivered", statuses: []int{500, 200}, wantAttempts: 2},
 		{name: "503 is retried until delivered", statuses: []int{503, 503, 200}, wantAttempts: 3},
-		{name: "302 is neither followed nor retried", statuses: []int{302, 200}, wantStatus: 302, wantAttempts: 1},
+		{name: "302 is not followed but held and retried until the sink URL is fixed", statuses: []int{302, 302, 200}, wantAttempts: 3},
+		{name: "301 http to https redirect is held and retried", statuses: []int{301, 200}, wantAttempts: 2},
+		{name: "401 expired credentials are held and retried until fixed", statuses: []int{401, 401, 200}, wantAttempts: 3},
+		{name: "403 is held and retried until the credentials are fixed", statuses: []int{403, 200}, wantAttempts: 2},
+		{name: "407 proxy credentials are held and retried until fixed", statuses: []int{407, 200}, wantAttempts: 2},
+		{name: "a wrong sink URL still gives up when retries run out", statuses: []int{308},
+			wantStatus: 308, wantAttempts: 4, wantInErr: "use that URL as the sink URL"},
+		{name: "401 gives up when retries run out, saying what to fix", statuses: []int{401},
+			wantStatus: 401, wantAttempts: 4, wantInErr: "check the sink's credentials"},
+		{name: "431 headers too large is rejected without retry", statuses: []int{431, 200}, wantStatus: 431, wantAttempts: 1},
 		{name: "exhausted retries reject with the last status", statuses: []int{503, 503, 503, 502},
 			wantStatus: 502, wantAttempts: 4, wantInErr: "giving up after 3 retries"},
 		{name: "a rejection carries the sink's reason", statuses: []int{422}, body: "field n: not a string\n",
@@ -186,16 +195,7 @@ func TestHTTPSenderRetriesTransportErrors(t *testing.T) {
 	t.Run("attempt that times out is retried", func(t *testing.T) {
 		var requests atomic.Int64
 		release := make(chan struct{})
-		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if requests.Add(1) == 1 {
-				select {
-				case <-release:
-				case <-r.Context().Done():
-				}
-				return
-			}
-			w.WriteHeader(http.StatusOK)
-		}))
+		ts := holdFirstRequest(&requests, release)
 		defer ts.Close()
 		defer close(release)
 		s := newTestSender(t, ts.URL, HTTPOptions{Policy: fastPolicy, Timeout: 50 * time.Millisecond})
@@ -434,7 +434,8 @@ func TestHTTPSenderKeepsCredentialsOutOfErrors(t *testing.T) {
 	})
 }
 
-func TestRedactURL(t *testing.T) {
+// The sender names its sink (String, errors) as safeurl.Redact shows it.
+func TestHTTPSenderRedactsItsURL(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
@@ -446,12 +447,9 @@ func TestRedactURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u, err := parseTarget(tt.in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := redactURL(u); got != tt.want {
-				t.Errorf("redactURL(%s) = %s, want %s", tt.in, got, tt.want)
+			s := newTestSender(t, tt.in, HTTPOptions{})
+			if got := s.String(); got != tt.want {
+				t.Errorf("NewHTTPSender(%s).String() = %s, want %s", tt.in, got, tt.want)
 			}
 		})
 	}
@@ -584,6 +582,21 @@ func newTestSender(t testing.TB, target string, opts HTTPOptions) *HTTPSender {
 	return s
 }
 
+// holdFirstRequest starts a sink that holds its first request until release
+// is closed or the client goes, and answers 200 to every request; requests
+// counts them.
+func holdFirstRequest(requests *atomic.Int64, release <-chan struct{}) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) == 1 {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+}
+
 // closedServerURL returns the URL of a port nothing listens on any more.
 func closedServerURL(t *testing.T) string {
 	t.Helper()
@@ -657,4 +670,72 @@ func TestHTTPSenderOverNetHTTP(t *testing.T) {
 	} {
 		t.Run(name, test)
 	}
+}
+
+// A redirecting sink's warning names where to point the source, resolved
+// against the sink URL and without the credentials or keys it may carry.
+func TestHTTPSenderNamesTheRedirectLocationRedacted(t *testing.T) {
+	tests := []struct {
+		name, location, want string
+	}{
+		{"an absolute Location is named without its secrets", "https://u:s3cret@new.example/in?code=fnkey", "https://new.example/in?redacted"},
+		{"a relative Location is resolved against the sink URL", "/elsewhere", "/elsewhere"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			forEachTransport(t, func(t *testing.T, netHTTP bool) {
+				ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Location", tt.location)
+					w.WriteHeader(http.StatusPermanentRedirect)
+				}))
+				defer ts.Close()
+				s := newTestSender(t, ts.URL+"/in", HTTPOptions{netHTTP: netHTTP,
+					Policy: Policy{MaxRetries: 1, Base: time.Millisecond, Max: time.Millisecond}})
+				err := s.Send(testContext(t), testEvent(t, "e-1"))
+				if err == nil {
+					t.Fatal("Send() to a redirecting sink = nil")
+				}
+				want := tt.want
+				if strings.HasPrefix(want, "/") {
+					want = ts.URL + want
+				}
+				if !strings.Contains(err.Error(), "redirects to "+want+" ") {
+					t.Errorf("error %q does not name the Location %s", err, want)
+				}
+				for _, secret := range []string{"s3cret", "fnkey"} {
+					if strings.Contains(err.Error(), secret) {
+						t.Errorf("error %q reveals %q", err, secret)
+					}
+				}
+			})
+		})
+	}
+}
+
+// url.Parse's errors quote a piece of the URL: for http://u:pa/ss@h, the
+// "port" ":pa", which is half the password. Neither the sink URL nor a
+// proxy variable is ever echoed.
+func TestNewHTTPSenderDoesNotEchoAPasswordThatBreaksTheURL(t *testing.T) {
+	t.Run("in the sink URL", func(t *testing.T) {
+		_, err := NewHTTPSender("http://u:pa/ss@h", HTTPOptions{})
+		if err == nil || strings.Contains(err.Error(), ":pa") || strings.Contains(err.Error(), "ss@") {
+			t.Errorf("NewHTTPSender error = %v, want one that does not quote the password", err)
+		}
+	})
+	for _, proxy := range []string{"http://proxyuser:pw/secret@proxy.example:3128", "proxyuser:pw/secret@proxy.example:3128"} {
+		t.Run("in the proxy variable "+strings.Split(proxy, ":")[0], func(t *testing.T) {
+			t.Setenv("HTTPS_PROXY", proxy)
+			_, err := NewHTTPSender("https://sink.example/", HTTPOptions{})
+			if err == nil || !strings.Contains(err.Error(), "HTTPS_PROXY") ||
+				strings.Contains(err.Error(), ":pw") || strings.Contains(err.Error(), "secret") {
+				t.Errorf("NewHTTPSender error = %v, want one naming HTTPS_PROXY without quoting its password", err)
+			}
+		})
+	}
+	t.Run("a valid proxy variable is taken", func(t *testing.T) {
+		t.Setenv("HTTPS_PROXY", "http://proxyuser:pw%2Fsecret@proxy.example:3128")
+		if _, err := NewHTTPSender("https://sink.example/", HTTPOptions{}); err != nil {
+			t.Errorf("NewHTTPSender with a valid HTTPS_PROXY = %v", err)
+		}
+	})
 }

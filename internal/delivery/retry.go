@@ -5,12 +5,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/backoff"
 )
 
 // Verdict is what the sender does after one delivery attempt.
@@ -39,9 +40,11 @@ func (v Verdict) String() string {
 
 // statusRules is the one table of what an HTTP status means, after the
 // Knative Eventing data-plane contract (specs/eventing/data-plane.md, "Event
-// Acknowledgement and Delivery Retry"). The first matching row wins, so the
-// single codes come before the ranges that contain them. A code no row
-// covers is retried, as that contract asks for codes outside its table.
+// Acknowledgement and Delivery Retry"), but for the statuses that say the
+// sink is misconfigured rather than the event bad. The first matching row
+// wins, so the single codes come before the ranges that contain them. A
+// code no row covers is retried, as that contract asks for codes outside
+// its table.
 var statusRules = [...]struct {
 	lo, hi  int
 	verdict Verdict
@@ -50,21 +53,55 @@ var statusRules = [...]struct {
 	// "not retried, not delivered, error" (Go's client consumes interim 1xx).
 	{100, 199, Reject},
 	{200, 299, Delivered},
-	// 3xx: redirects are not followed (see checkRedirect in http.go) and the
-	// contract does not retry them: the sink URL is wrong, which is a
-	// configuration error that repeating the request cannot fix.
-	{300, 399, Reject},
+	// 3xx: redirects are not followed (neither transport does): the
+	// sink URL is wrong, e.g. http:// behind an ingress that redirects to
+	// https://. Every event would get the same answer, so refusing them
+	// would drop the whole stream while someone fixes the URL: like a TLS
+	// error they are held and retried, and the warning names the Location
+	// to use (see StatusConfigHint). The contract rejects them.
+	{300, 399, Retry},
+	// 401, 403: the sink refuses the source's credentials (an expired token,
+	// a key rotated); 407: the proxy in front of it does. Configuration, not
+	// the event: held and retried until the credentials are fixed.
+	{401, 401, Retry},
+	{403, 403, Retry},
+	{407, 407, Retry},
 	// 404: the endpoint does not exist yet, e.g. a Knative Service or Broker
 	// still becoming ready.
 	{404, 404, Retry},
 	// 409: conflict or processing still in progress on the sink's side.
 	{409, 409, Retry},
+	// 413, 431: this event's body or headers are too large for the sink;
+	// the next event may not be. The event's fault: rejected (dead-lettered
+	// where a dead-letter sink is set), not retried.
+	{413, 413, Reject},
+	{431, 431, Reject},
 	// 429: the sink is overloaded; Retry-After says when to come back.
 	{429, 429, Retry},
 	// Any other 4xx: the sink refused this event and will refuse it again.
 	{400, 499, Reject},
 	// 5xx: the sink or a proxy in front of it failed.
 	{500, 599, Retry},
+}
+
+// StatusConfigHint says what to fix when the sink's status shows that the
+// sink's address or credentials are wrong rather than the event, and
+// returns "" for any other status. location is the answer's Location
+// header, already resolved and redacted (see HTTPSender); "" if none.
+func StatusConfigHint(status int, location string) string {
+	switch {
+	case status/100 == 3 && location != "":
+		return "the sink redirects to " + location + " and redirects are not followed: use that URL as the sink URL"
+	case status/100 == 3:
+		return "the sink redirects and redirects are not followed: check the sink URL (scheme, host and path)"
+	case status == 401:
+		return "the sink does not accept the source's credentials: check the sink's credentials (the user and password in the sink URL, or the token it expects)"
+	case status == 403:
+		return "the sink does not allow the source's requests: check the sink's credentials and what they are allowed to do"
+	case status == 407:
+		return "the proxy to the sink asks for credentials: check the proxy's credentials (the user and password in HTTPS_PROXY or HTTP_PROXY)"
+	}
+	return ""
 }
 
 // Classify decides what to do after one attempt. statusCode is the HTTP
@@ -78,7 +115,8 @@ var statusRules = [...]struct {
 // fail the same way; refusing them would drop the whole stream while someone
 // fixes a certificate. Held and retried, the events wait for the fix (or for
 // delivery.retries to run out), and the failure is logged with what to fix
-// (see TLSConfigHint).
+// (see TLSConfigHint). Statuses that mean the same, a redirect or refused
+// credentials, are held the same way (see statusRules, StatusConfigHint).
 func Classify(statusCode int, err error) Verdict {
 	if statusCode == 0 {
 		return classifyError(err)
@@ -186,28 +224,20 @@ func (p Policy) exhausted(attempts int) bool {
 }
 
 // Backoff is how long to wait before retry number retry (1 for the first).
-// It is exponential with full jitter: uniform in [0, min(Max, Base·2^(retry-1))],
+// It is exponential with full jitter: uniform in (0, min(Max, Base·2^(retry-1))],
 // so senders that failed together do not come back together. retryAfter is
 // the sink's own Retry-After (0 if none); it is a floor, because the sink
 // knows its load, but it is still capped by Max so a sink asking for an hour
 // is asked again at Max.
 func (p Policy) Backoff(retry int, retryAfter time.Duration) time.Duration {
-	return p.backoff(retry, retryAfter, rand.Int64N)
+	return p.backoff(retry, retryAfter, backoff.Jitter)
 }
 
-// backoff is Backoff with the random source as a parameter so tests can pin
-// both ends of the jitter.
-func (p Policy) backoff(retry int, retryAfter time.Duration, int64n func(int64) int64) time.Duration {
+// backoff is Backoff with the jitter as a parameter so tests can pin both
+// ends of it.
+func (p Policy) backoff(retry int, retryAfter time.Duration, jitter func(time.Duration) time.Duration) time.Duration {
 	p = p.withDefaults()
-	ceiling := p.Max
-	// Base·2^(retry-1), without overflowing for large retry counts.
-	if shift := retry - 1; shift < 0 {
-		ceiling = p.Base
-	} else if shift < 63 && p.Base <= p.Max>>shift {
-		ceiling = p.Base << shift
-	}
-	ceiling = min(ceiling, p.Max)
-	wait := time.Duration(int64n(int64(ceiling) + 1))
+	wait := jitter(backoff.Ceiling(p.Base, p.Max, retry-1))
 	return min(max(wait, retryAfter), p.Max)
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -25,16 +26,20 @@ func TestClassifyStatus(t *testing.T) {
 		{"any other 2xx acknowledges", 204, Delivered},
 		{"2xx range ends at 299", 299, Delivered},
 		{"final 1xx is an error, not retried", 101, Reject},
-		{"301 is not followed nor retried", 301, Reject},
-		{"302 is not followed nor retried", 302, Reject},
-		{"307 is not followed nor retried", 307, Reject},
+		{"301 is not followed; a wrong sink URL is held and retried", 301, Retry},
+		{"302 is not followed; a wrong sink URL is held and retried", 302, Retry},
+		{"307 is not followed; a wrong sink URL is held and retried", 307, Retry},
+		{"308 http to https redirect is held and retried", 308, Retry},
 		{"400 unparsable event is not retried", 400, Reject},
-		{"401 is not retried", 401, Reject},
-		{"403 is not retried", 403, Reject},
+		{"401 refused credentials are held and retried", 401, Retry},
+		{"403 forbidden credentials are held and retried", 403, Retry},
+		{"407 refused proxy credentials are held and retried", 407, Retry},
 		{"404 endpoint not there yet is retried", 404, Retry},
 		{"408 is an other 4xx, not retried", 408, Reject},
 		{"409 conflict is retried", 409, Retry},
 		{"413 is not retried, unlike sdk-go's default", 413, Reject},
+		{"413 an event too large is the event's fault, rejected", 413, Reject},
+		{"431 headers too large are the event's fault, rejected", 431, Reject},
 		{"422 is not retried", 422, Reject},
 		{"429 overloaded is retried", 429, Retry},
 		{"499 is an other 4xx, not retried", 499, Reject},
@@ -49,6 +54,37 @@ func TestClassifyStatus(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := Classify(tt.status, nil); got != tt.want {
 				t.Errorf("Classify(%d) = %v, want %v", tt.status, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestStatusConfigHint(t *testing.T) {
+	tests := []struct {
+		name     string
+		status   int
+		location string
+		want     string // "" for no hint
+	}{
+		{"a redirect names the Location to use", 301, "https://sink.example/in", "use that URL as the sink URL"},
+		{"a redirect without Location says to check the URL", 302, "", "check the sink URL"},
+		{"401 says to check the sink's credentials", 401, "", "check the sink's credentials"},
+		{"403 says to check the sink's credentials", 403, "", "check the sink's credentials"},
+		{"407 says to check the proxy's credentials", 407, "", "check the proxy's credentials"},
+		{"an event's fault has no configuration hint", 413, "", ""},
+		{"an overloaded sink has no configuration hint", 503, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := StatusConfigHint(tt.status, tt.location)
+			if tt.want == "" {
+				if got != "" {
+					t.Errorf("StatusConfigHint(%d) = %q, want none", tt.status, got)
+				}
+				return
+			}
+			if !strings.Contains(got, tt.want) || !strings.Contains(got, tt.location) {
+				t.Errorf("StatusConfigHint(%d, %q) = %q, want it to say %q and name the Location", tt.status, tt.location, got, tt.want)
 			}
 		})
 	}
@@ -97,15 +133,15 @@ func (timeoutError) Timeout() bool   { return true }
 func (timeoutError) Temporary() bool { return true }
 
 func TestBackoff(t *testing.T) {
-	highest := func(n int64) int64 { return n - 1 }
-	lowest := func(int64) int64 { return 0 }
+	highest := func(d time.Duration) time.Duration { return d }
+	lowest := func(time.Duration) time.Duration { return 0 }
 	ms := time.Millisecond
 	tests := []struct {
 		name       string
 		policy     Policy
 		retry      int
 		retryAfter time.Duration
-		rand       func(int64) int64
+		rand       func(time.Duration) time.Duration
 		want       time.Duration
 	}{
 		{"first retry waits at most Base", Policy{Base: 100 * ms, Max: time.Second}, 1, 0, highest, 100 * ms},

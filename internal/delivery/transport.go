@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -23,6 +24,9 @@ type answer struct {
 	status int
 	// retryAfter is the raw Retry-After header, "" when absent.
 	retryAfter string
+	// location is the raw Location header of a non-2xx answer, "" when
+	// absent: where a redirecting sink says to go.
+	location string
 	// reason is up to maxErrorBody bytes of a non-2xx answer's body,
 	// trimmed, for errors; "" for a 2xx.
 	reason string
@@ -38,6 +42,39 @@ type poster interface {
 
 // dialFunc opens a TCP connection to addr; tests wrap it to watch the wire.
 type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// checkProxyEnv refuses a proxy variable that does not parse, saying so
+// without quoting it: net/http's own error for it ("invalid proxy address
+// %q: …") would put the proxy's password in every failed attempt's log
+// line. Like net/http it takes the upper-case name first, and a value
+// without a scheme as http://value; a value net/http would only take by
+// that fallback after failing to parse it as it is (a URL with a scheme
+// and a password that breaks it) is refused.
+func checkProxyEnv(sinkScheme string, getenv func(string) string) error {
+	names := []string{"HTTP_PROXY", "http_proxy"}
+	if sinkScheme == "https" {
+		names = []string{"HTTPS_PROXY", "https_proxy"}
+	}
+	for _, name := range names {
+		v := getenv(name)
+		if v == "" {
+			continue
+		}
+		u, err := url.Parse(v)
+		if err == nil && u.Scheme != "" && u.Host != "" {
+			return nil
+		}
+		// net/http would also take http://http://user:pa/ss@host as a
+		// proxy at host "http:"; that is a broken variable too.
+		if err == nil {
+			if _, err := url.Parse("http://" + v); err == nil {
+				return nil
+			}
+		}
+		return fmt.Errorf("reading the proxy to the sink: %s is not a URL: check its scheme, host, port and any userinfo (characters such as / in a password must be percent-encoded)", name)
+	}
+	return nil
+}
 
 // usesProxy reports whether the environment (HTTP_PROXY, HTTPS_PROXY,
 // NO_PROXY) sends requests to u through a proxy. Only net/http speaks to

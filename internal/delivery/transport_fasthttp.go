@@ -38,51 +38,79 @@ const (
 // ~17 µs here, where the sending goroutine writes the request and reads the
 // answer itself (see docs/benchmarks.md). HTTP/1.1 only; sinks behind a
 // proxy from the environment get netPoster.
+//
+// fasthttp takes no context, so a send cut short (a stop after its grace
+// period) must be cut off by closing its connection. A HostClient does not
+// say which of its connections a request is on; so the poster keeps its
+// connections in slots, each a HostClient of one connection that one send
+// at a time holds, and the end of a context closes the connections of the
+// slots held by sends of that context, and no other.
 type fastPoster struct {
-	client *fasthttp.HostClient
-	uri    *fasthttp.URI
-	conns  connSet
+	uri      *url.URL
+	tlsConf  *tls.Config
+	dial     dialFunc
+	maxConns int
+
+	// sem holds a token per slot in use: a send waits here when all
+	// maxConns are busy.
+	sem chan struct{}
+	mu  sync.Mutex
+	// free is the slots not in use, the last released on top: the slots
+	// a light load needs stay warm and the others never dial.
+	free []*fastSlot
+	all  []*fastSlot
 	// watched holds the Done channel of each context sends came with that
 	// is watched already (see watch).
 	watched sync.Map
 }
 
+// fastSlot is one connection to the sink, held by one send at a time.
+type fastSlot struct {
+	client *fasthttp.HostClient
+	req    *fasthttp.URI
+
+	mu    sync.Mutex
+	owner <-chan struct{} // the Done channel of the send holding it, nil when free
+	conns connSet
+}
+
 var _ poster = (*fastPoster)(nil)
 
 func newFastPoster(u *url.URL, tlsConf *tls.Config, maxConns int, dial dialFunc) *fastPoster {
-	isTLS := u.Scheme == "https"
 	// The URL's credentials travel as the sender's Authorization header;
 	// fasthttp would add its own from the URI.
 	bare := *u
 	bare.User = nil
-	uri := fasthttp.AcquireURI()
-	// parseTarget checked the URL; what url.Parse takes, so does fasthttp.
-	_ = uri.Parse(nil, []byte(bare.String()))
-	uri.DisablePathNormalizing = true
-
-	p := &fastPoster{uri: uri}
 	if dial == nil {
 		d := &net.Dialer{KeepAlive: 30 * time.Second}
 		dial = d.DialContext
 	}
-	p.client = &fasthttp.HostClient{
-		Addr:      fasthttp.AddMissingPort(u.Host, isTLS),
+	return &fastPoster{uri: &bare, tlsConf: tlsConf, dial: dial, maxConns: maxConns,
+		sem: make(chan struct{}, maxConns)}
+}
+
+func (p *fastPoster) newSlot() *fastSlot {
+	isTLS := p.uri.Scheme == "https"
+	sl := &fastSlot{req: fasthttp.AcquireURI()}
+	// safeurl.ParseHTTP checked the URL; what url.Parse takes, so does fasthttp.
+	_ = sl.req.Parse(nil, []byte(p.uri.String()))
+	sl.req.DisablePathNormalizing = true
+	sl.client = &fasthttp.HostClient{
+		Addr:      fasthttp.AddMissingPort(p.uri.Host, isTLS),
 		IsTLS:     isTLS,
-		TLSConfig: tlsConf,
+		TLSConfig: p.tlsConf,
 		Name:      userAgent,
 		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
-			c, err := dial(ctx, "tcp", addr)
+			c, err := p.dial(ctx, "tcp", addr)
 			if err != nil {
 				return nil, err
 			}
-			return p.conns.track(c), nil
+			return sl.conns.track(c), nil
 		},
-		// Sends wait for a connection rather than fail when all are busy;
-		// the attempt's deadline bounds the wait.
-		MaxConns:               maxConns,
-		MaxConnWaitTimeout:     DefaultTimeout,
+		// One send at a time holds the slot: one connection is all it needs.
+		MaxConns:               1,
 		MaxIdleConnDuration:    fastIdleTimeout,
 		ReadBufferSize:         fastReadBuffer,
 		WriteBufferSize:        fastWriteBuffer,
@@ -91,18 +119,63 @@ func newFastPoster(u *url.URL, tlsConf *tls.Config, maxConns int, dial dialFunc)
 		// post decides on sending again, knowing the send's context.
 		RetryIfErr: func(*fasthttp.Request, int, error) (bool, bool) { return false, false },
 	}
-	return p
+	return sl
+}
+
+// acquire takes a slot for a send of ctx, waiting until deadline at most
+// while all are busy.
+func (p *fastPoster) acquire(ctx context.Context, deadline time.Time) (*fastSlot, error) {
+	select {
+	case p.sem <- struct{}{}:
+	default:
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		select {
+		case p.sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-t.C:
+			// A timeout (a net.Error), as fasthttp's own wait reports it:
+			// the sender retries it.
+			return nil, fasthttp.ErrTimeout
+		}
+	}
+	p.mu.Lock()
+	var sl *fastSlot
+	if n := len(p.free); n > 0 {
+		sl, p.free = p.free[n-1], p.free[:n-1]
+	} else {
+		sl = p.newSlot()
+		p.all = append(p.all, sl)
+	}
+	p.mu.Unlock()
+	sl.mu.Lock()
+	sl.owner = ctx.Done()
+	sl.mu.Unlock()
+	return sl, nil
+}
+
+func (p *fastPoster) release(sl *fastSlot) {
+	sl.mu.Lock()
+	sl.owner = nil
+	sl.mu.Unlock()
+	p.mu.Lock()
+	p.free = append(p.free, sl)
+	p.mu.Unlock()
+	<-p.sem
 }
 
 // stale reports whether err says the connection was closed by the sink
 // before it answered: the race between a kept-alive connection being reused
 // and the sink closing it, which post meets with one more try at once.
-// Anything else goes back to the sender's retry policy. Sending again may
+// A connection closed under the slot for a send of another context that
+// ended (see watch) is sent again the same way. Anything else goes back to
+// the sender's retry policy. Sending again may
 // deliver twice if the sink took the request and then closed without
 // answering; delivery is at least once.
 func stale(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed)
 }
 
 func (p *fastPoster) post(ctx context.Context, timeout time.Duration, out *outgoing) (answer, error) {
@@ -114,12 +187,17 @@ func (p *fastPoster) post(ctx context.Context, timeout time.Duration, out *outgo
 		deadline = d
 	}
 	p.watch(ctx)
+	sl, err := p.acquire(ctx, deadline)
+	if err != nil {
+		return answer{}, err
+	}
+	defer p.release(sl)
 
 	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
-	req.SetURI(p.uri)
+	req.SetURI(sl.req)
 	req.Header.SetMethod(fasthttp.MethodPost)
 	// A binary-mode event without datacontenttype has no Content-Type, and
 	// must not be given one.
@@ -131,10 +209,10 @@ func (p *fastPoster) post(ctx context.Context, timeout time.Duration, out *outgo
 	}
 	setFastBody(req, out)
 
-	err := p.client.DoDeadline(req, resp, deadline)
+	err = sl.client.DoDeadline(req, resp, deadline)
 	if err != nil && stale(err) && ctx.Err() == nil {
 		setFastBody(req, out) // a batch was read: from its start again
-		err = p.client.DoDeadline(req, resp, deadline)
+		err = sl.client.DoDeadline(req, resp, deadline)
 	}
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -143,7 +221,8 @@ func (p *fastPoster) post(ctx context.Context, timeout time.Duration, out *outgo
 		if errors.Is(err, fasthttp.ErrBodyTooLarge) && resp.StatusCode() != 0 {
 			// The sink answered, at length: its status stands; the
 			// connection is closed rather than drained.
-			return answer{status: resp.StatusCode(), retryAfter: string(resp.Header.Peek("Retry-After"))}, nil
+			return answer{status: resp.StatusCode(), retryAfter: string(resp.Header.Peek("Retry-After")),
+				location: string(resp.Header.Peek("Location"))}, nil
 		}
 		return answer{}, err
 	}
@@ -152,6 +231,7 @@ func (p *fastPoster) post(ctx context.Context, timeout time.Duration, out *outgo
 		return a, nil
 	}
 	a.retryAfter = string(resp.Header.Peek("Retry-After"))
+	a.location = string(resp.Header.Peek("Location"))
 	a.reason = errorReason(resp.Body())
 	return a, nil
 }
@@ -166,15 +246,22 @@ func setFastBody(req *fasthttp.Request, out *outgoing) {
 	req.SetBodyRaw(out.body)
 }
 
-func (p *fastPoster) closeIdle() { p.client.CloseIdleConnections() }
+func (p *fastPoster) closeIdle() {
+	p.mu.Lock()
+	all := p.all
+	p.mu.Unlock()
+	for _, sl := range all {
+		sl.client.CloseIdleConnections()
+	}
+}
 
-// watch makes the end of ctx close the connections under the sends in
-// flight: fasthttp takes no context, and a send cut short (a stop after its
-// grace period) must not wait for its deadline. Senders come with one
-// long-lived context, so each context is watched once, not per send: a
-// context.AfterFunc registered and removed per send was 4 % of the CPU.
-// A context that never ends stays watched, which is what a sender's
-// context is.
+// watch makes the end of ctx close the connections under the sends of ctx
+// in flight, and only those: fasthttp takes no context, and a send cut
+// short (a stop after its grace period) must not wait for its deadline.
+// Senders come with one long-lived context, so each context is watched
+// once, not per send: a context.AfterFunc registered and removed per send
+// was 4 % of the CPU. A context that never ends stays watched, which is
+// what a sender's context is.
 func (p *fastPoster) watch(ctx context.Context) {
 	done := ctx.Done()
 	if done == nil {
@@ -187,13 +274,24 @@ func (p *fastPoster) watch(ctx context.Context) {
 		return
 	}
 	context.AfterFunc(ctx, func() {
-		p.conns.closeAll()
+		p.mu.Lock()
+		all := p.all
+		p.mu.Unlock()
+		for _, sl := range all {
+			// Under the slot's lock: a slot released and taken by a send
+			// of another context meanwhile is not cut off.
+			sl.mu.Lock()
+			if sl.owner == done {
+				sl.conns.closeAll()
+			}
+			sl.mu.Unlock()
+		}
 		p.watched.Delete(done)
 	})
 }
 
-// connSet is the open connections of a fastPoster, so that a cancelled send
-// can be cut off.
+// connSet is the open connections of a slot, so that a cancelled send can
+// be cut off.
 type connSet struct {
 	mu    sync.Mutex
 	conns map[*trackedConn]struct{}
@@ -210,8 +308,8 @@ func (s *connSet) track(c net.Conn) net.Conn {
 	return tc
 }
 
-// closeAll closes every open connection. Sends on them fail with a network
-// error, which the sender retries unless their own context ended.
+// closeAll closes every open connection of the slot. The send on it fails
+// with a network error, which its own context's end turns into that error.
 func (s *connSet) closeAll() {
 	s.mu.Lock()
 	conns := s.conns

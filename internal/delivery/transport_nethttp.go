@@ -38,8 +38,8 @@ func newNetPoster(u *url.URL, tlsConf *tls.Config, idlePerHost int, dial dialFun
 
 // post goes to the transport, not through an http.Client: a client copies
 // the headers of every request in case of a redirect, which showed in the
-// profile, and redirects are not followed anyway (see Classify: a 3xx comes
-// back as it is and is rejected).
+// profile, and redirects are not followed anyway (see statusRules: a 3xx
+// comes back as it is and is held until the sink URL is fixed).
 func (p *netPoster) post(ctx context.Context, timeout time.Duration, out *outgoing) (answer, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -69,6 +69,7 @@ func (p *netPoster) post(ctx context.Context, timeout time.Duration, out *outgoi
 		return a, nil
 	}
 	a.retryAfter = resp.Header.Get("Retry-After")
+	a.location = resp.Header.Get("Location")
 	a.reason = finish(resp, maxErrorBody)
 	return a, nil
 }
@@ -112,10 +113,12 @@ func finish(resp *http.Response, keep int64) string {
 	return errorReason(head)
 }
 
-// errorReason is the start of a refusing sink's body as text for an error.
+// errorReason is the start of a refusing sink's body as text for an error,
+// without the secrets a sink that echoes the request would show (see
+// redactBody).
 func errorReason(head []byte) string {
 	if len(head) > maxErrorBody {
 		head = head[:maxErrorBody]
 	}
-	return strings.TrimSpace(strings.ToValidUTF8(string(head), "\uFFFD"))
+	return redactBody(strings.TrimSpace(strings.ToValidUTF8(string(head), "\uFFFD")))
 }

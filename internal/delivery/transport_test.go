@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -170,4 +171,79 @@ func TestTransportsSendAgainOnAConnectionTheSinkClosed(t *testing.T) {
 			t.Errorf("%d failed attempts, want none: %s", len(failed), strings.Join(failed, "; "))
 		}
 	})
+}
+
+// Sends with different contexts share the connection pool: when one's
+// context ends, only its own request is cut off; the others go on, on their
+// connections, and are delivered on their first attempt.
+func TestTransportsCutOffOnlyTheSendWhoseContextEnded(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, netHTTP bool) {
+		var (
+			mu       sync.Mutex
+			requests = map[string]int{}
+		)
+		arrived := make(chan string, 4)
+		release := make(chan struct{})
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id := r.Header.Get("Ce-Id")
+			mu.Lock()
+			requests[id]++
+			mu.Unlock()
+			arrived <- id
+			select {
+			case <-release:
+				w.WriteHeader(http.StatusAccepted)
+			case <-r.Context().Done():
+			}
+		}))
+		defer ts.Close()
+		s := newTestSender(t, ts.URL, HTTPOptions{netHTTP: netHTTP, Timeout: time.Minute,
+			Policy: Policy{MaxRetries: 3, Base: time.Millisecond, Max: time.Millisecond}})
+		errs := make(chan error, 1)
+		go func() { errs <- s.Send(testContext(t), testEvent(t, "stays")) }()
+		<-arrived
+
+		ctx, cancel := context.WithCancel(testContext(t))
+		cut := make(chan error, 1)
+		go func() { cut <- s.Send(ctx, testEvent(t, "cut")) }()
+		<-arrived
+		cancel()
+		if err := <-cut; !errors.Is(err, context.Canceled) {
+			t.Fatalf("Send() of the canceled event = %v, want the context's error", err)
+		}
+		close(release)
+		if err := <-errs; err != nil {
+			t.Fatalf("Send() of the other event = %v", err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if n := requests["stays"]; n != 1 {
+			t.Errorf("the event whose context did not end was sent %d times, want once (its request was cut off too)", n)
+		}
+	})
+}
+
+// A send that waits for a connection longer than its attempt's timeout (all
+// are busy) fails with a timeout, which is retried: it is not the sink's
+// verdict on the event.
+func TestFastPosterRetriesASendThatFoundNoFreeConnection(t *testing.T) {
+	var requests atomic.Int64
+	release := make(chan struct{})
+	ts := holdFirstRequest(&requests, release)
+	defer ts.Close()
+	obs := &recordingObserver{}
+	s := newTestSender(t, ts.URL, HTTPOptions{MaxIdleConnsPerHost: 1, Timeout: 300 * time.Millisecond, Observer: obs,
+		Policy: Policy{MaxRetries: 20, Base: 10 * time.Millisecond, Max: 50 * time.Millisecond}})
+	first := make(chan error, 1)
+	go func() { first <- s.Send(testContext(t), testEvent(t, "holds-the-connection")) }()
+	for requests.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.AfterFunc(time.Second, func() { close(release) })
+	if err := s.Send(testContext(t), testEvent(t, "waits")); err != nil {
+		t.Errorf("Send() of the event that waited for a connection = %v, want delivered after retries", err)
+	}
+	if err := <-first; err != nil {
+		t.Errorf("Send() of the first event = %v", err)
+	}
 }

@@ -22,6 +22,8 @@ type Server struct {
 	// Pprof also serves the Go runtime's profiles under /debug/pprof/. Off
 	// by default: a CPU profile costs CPU, and the endpoints are for
 	// performance work, not for every scraper that can reach the port.
+	// /debug/pprof/cmdline is never served: it shows the command line, and
+	// so any secret given as a flag.
 	Pprof bool
 }
 
@@ -41,7 +43,6 @@ func (s *Server) Handler() http.Handler {
 	})
 	if s.Pprof {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
 		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)

@@ -47,6 +47,10 @@ type shardProcessor struct {
 	closeOnce sync.Once
 }
 
+// ErrClosed is what Submit and Flush return once the processor is closed:
+// nothing given to it then is delivered or acknowledged.
+var ErrClosed = errors.New("the shard's processor is closed")
+
 // work is a page of records to convert and submit, or a flush barrier.
 type work struct {
 	page    stream.Page
@@ -81,21 +85,26 @@ func newShardProcessor(sendCtx context.Context, ref stream.ShardRef, s delivery.
 
 // Submit implements stream.Processor: it hands the page over, blocking
 // while the previous one is still being converted and submitted, which in
-// turn blocks while too many records are in flight.
+// turn blocks while too many records are in flight. After Close it returns
+// ErrClosed.
 func (p *shardProcessor) Submit(ctx context.Context, page stream.Page) error {
 	select {
 	case p.work <- work{page: page}:
 		return nil
+	case <-p.done:
+		return ErrClosed
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-// Flush implements stream.Processor.
+// Flush implements stream.Processor. After Close it returns ErrClosed.
 func (p *shardProcessor) Flush(ctx context.Context) error {
 	barrier := work{flushed: make(chan struct{})}
 	select {
 	case p.work <- barrier:
+	case <-p.done:
+		return ErrClosed
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -104,6 +113,9 @@ func (p *shardProcessor) Flush(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	if p.ctx.Err() != nil {
+		return ErrClosed // closed while the pages before the barrier were dropped
+	}
 	err := p.d.Flush(ctx)
 	p.lag.Set(float64(p.d.InFlight()))
 	return err
@@ -111,10 +123,11 @@ func (p *shardProcessor) Flush(ctx context.Context) error {
 
 // Close implements stream.Processor. Pages not yet submitted are dropped:
 // nothing of them was acknowledged, so they are read again after a restart.
+// The hand-over is never closed (a send on it would panic): the converter
+// stops on its context, and Submit and Flush see done.
 func (p *shardProcessor) Close() error {
 	p.closeOnce.Do(func() {
 		p.stop()
-		close(p.work)
 		<-p.done
 		_ = p.d.Close()
 		// A finished shard's series would otherwise stay forever.
@@ -128,7 +141,13 @@ func (p *shardProcessor) Close() error {
 // Close.
 func (p *shardProcessor) convertLoop() {
 	defer close(p.done)
-	for w := range p.work {
+	for {
+		var w work
+		select {
+		case w = <-p.work:
+		case <-p.ctx.Done():
+			return
+		}
 		if w.flushed != nil {
 			close(w.flushed)
 			continue

@@ -219,3 +219,27 @@ func TestProcessorLetsConvertedRecordsGo(t *testing.T) {
 		}
 	}
 }
+
+// A processor used after Close says so with ErrClosed instead of panicking
+// on its closed hand-over, and acknowledges nothing.
+func TestProcessorRefusesSubmitAndFlushAfterClose(t *testing.T) {
+	var a acks
+	p := newTestProcessor(t.Context(), senderFunc(func(context.Context, cloudevents.Event) error { return nil }), &a)
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := p.Submit(ctx, page(0, 3, 1)); !errors.Is(err, ErrClosed) {
+		t.Errorf("Submit() after Close = %v, want ErrClosed", err)
+	}
+	if err := p.Flush(ctx); !errors.Is(err, ErrClosed) {
+		t.Errorf("Flush() after Close = %v, want ErrClosed", err)
+	}
+	if err := p.Close(); err != nil {
+		t.Errorf("second Close() = %v, want nil", err)
+	}
+	if got := a.last(); got != "" {
+		t.Errorf("acknowledged %q after Close, want nothing", got)
+	}
+}
