@@ -57,6 +57,19 @@ the GOGC environment variable is set.`,
 				return &UsageError{Err: fmt.Errorf("checkpoint.store kubernetes is for the adapter on Kubernetes: use file or memory")}
 			}
 			cfg := source.Config{Spec: spec, SinkURI: spec.Sink.URI, ShutdownGrace: grace}
+			if dl := spec.GetDeadLetterSink(); dl != nil {
+				if dl.Ref != nil {
+					return &UsageError{Err: fmt.Errorf("delivery.deadLetterSink.ref needs Kubernetes: give --delivery.deadLetterSink.uri")}
+				}
+				// Opened here: a file that cannot be written is a usage
+				// error, before anything is read or sent.
+				s, closeDL, err := source.OpenDeadLetterSink(dl, spec.GetDeliveryTimeout())
+				if err != nil {
+					return &UsageError{Err: err}
+				}
+				defer closeDL()
+				cfg.DeadLetter = s
+			}
 			if spec.Sink.URI == "" {
 				cfg.Sender = delivery.NewTerminalSender(s.Out)
 				if spec.Delivery == nil || spec.Delivery.Parallelism == nil {
