@@ -43,8 +43,7 @@ func newDeadLetterer(cfg Config, batched bool, log *slog.Logger) (*delivery.Dead
 
 // OpenDeadLetterSink opens the dead-letter sink dest names: a file (a
 // file:// URI or a path, opened for appending now so that a path that
-// cannot be written fails at start) or an HTTP sink that retries without a
-// limit. It returns a function that closes it.
+// cannot be written fails at start) or an HTTP sink. It returns a function that closes it.
 func OpenDeadLetterSink(dest *v1alpha1.Destination, timeout time.Duration) (delivery.Sender, func(), error) {
 	if path, ok := v1alpha1.DeadLetterFile(dest.URI); ok {
 		abs, err := filepath.Abs(path)
@@ -57,7 +56,9 @@ func OpenDeadLetterSink(dest *v1alpha1.Destination, timeout time.Duration) (deli
 		}
 		return f, func() { _ = f.Close() }, nil
 	}
-	opts := delivery.HTTPOptions{Timeout: timeout}
+	// A few retries per round: between rounds the DeadLetterer logs the
+	// failure and backs off, and tries again without a limit.
+	opts := delivery.HTTPOptions{Timeout: timeout, Policy: delivery.Policy{MaxRetries: 3}}
 	if dest.CACerts != nil {
 		opts.CABundle = []byte(*dest.CACerts)
 	}
