@@ -72,6 +72,7 @@ type HTTPSender struct {
 	target   string // the sink URL without credentials, for errors
 	policy   Policy
 	observer Observer
+	recovery *recovery // one backoff for every send to this sink
 }
 
 var (
@@ -120,6 +121,7 @@ func NewHTTPSender(target string, opts HTTPOptions) (*HTTPSender, error) {
 		target:   safe,
 		policy:   opts.Policy.withDefaults(),
 		observer: observer,
+		recovery: newRecovery(),
 	}
 	if u.User != nil {
 		// What http.Client does for credentials in the URL; the transport
@@ -178,6 +180,7 @@ func (s *HTTPSender) deliver(ctx context.Context, id string, write func(*outgoin
 
 		verdict := Classify(status, err)
 		if verdict == Delivered {
+			s.recovery.succeeded()
 			return nil
 		}
 		// Checked before Reject: an attempt cut short by ctx fails with a
@@ -193,14 +196,16 @@ func (s *HTTPSender) deliver(ctx context.Context, id string, write func(*outgoin
 				Err: fmt.Errorf("giving up after %d retries: %w", s.policy.MaxRetries, err)}
 		}
 
-		wait = s.policy.Backoff(attempt, wait)
+		// The sink's failures in a row, not this event's: see recovery.
+		floor := wait
+		wait = s.policy.Backoff(s.recovery.failed(), floor)
 		if expires && time.Now().Add(wait).After(expiry) {
 			// It would be sent again older than delivery.maxRecordAge.
 			return &RejectedError{EventID: id, StatusCode: status, Attempts: attempt, Body: body,
 				Err: fmt.Errorf("%w: not sending it again: %w", ErrMaxRecordAge, err)}
 		}
 		s.observer.Retrying(attempt, wait, err)
-		if err := sleep(ctx, wait); err != nil {
+		if err := s.recovery.wait(ctx, wait, min(floor, s.policy.Max)); err != nil {
 			return err
 		}
 	}
