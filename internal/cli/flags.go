@@ -116,7 +116,7 @@ func bindSpecFlags(fs *pflag.FlagSet, spec *v1alpha1.AWSDynamoDBSourceSpec) {
 		n32 := int32(n)
 		delivery().Retries = &n32
 		return nil
-	}), "delivery.retries", "retries of a failed send before the event is dropped; 0 retries until delivered (default 0)")
+	}), "delivery.retries", "retries of a failed send before the event is dead-lettered (dropped without --delivery.deadLetterSink.uri); 0 retries until delivered (default 0)")
 	// Dead letters (issue 15): delivery.deadLetterSink.uri, .CACerts and
 	// delivery.maxRecordAge.
 	deadLetter := func() *v1alpha1.Destination {
