@@ -27,6 +27,7 @@ func (r *Reconciler) withDeadLetterSink(ctx context.Context, src *v1alpha1.AWSDy
 	// resolveSink reads spec.sink: hand it the dead-letter sink as one.
 	probe := src.DeepCopy()
 	probe.Spec.Sink = *dl.DeepCopy()
+	probe.Spec.Delivery = nil
 	res, err := r.resolveSink(ctx, probe)
 	if err != nil {
 		return nil, sink, err
@@ -56,6 +57,7 @@ func deadLetterRefKey(src *v1alpha1.AWSDynamoDBSource) string {
 	}
 	probe := src.DeepCopy()
 	probe.Spec.Sink = *dl.DeepCopy()
+	probe.Spec.Delivery = nil // the probe's own dead-letter sink would lead back here
 	keys := indexSinkRef(probe)
 	if len(keys) == 0 {
 		return ""

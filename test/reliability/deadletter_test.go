@@ -3,6 +3,7 @@ package reliability
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,6 +75,9 @@ func testSink400DeadLetter(t *testing.T, db *ddblocal.Server) {
 	}
 	if got := metricValue(page, `dynamodb_source_events_dead_lettered_total{reason="rejected"}`); int(got) != total/20 {
 		t.Errorf(`dynamodb_source_events_dead_lettered_total{reason="rejected"} = %v, want %d`, got, total/20)
+	}
+	if !strings.Contains(p.Stderr.String(), "the dead-letter sink did not take an event") {
+		t.Errorf("no failure of the dead-letter sink logged: the fault did not happen")
 	}
 	res := r.analyze("sink 400 on 5 %, dead-letter sink (503 for its first seconds)")
 	res.note = "every refused change dead-lettered whole: " + itoa(len(seen)) + " of " + itoa(len(refused))
