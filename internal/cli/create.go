@@ -29,6 +29,11 @@ Without --sink.uri the events are printed on the terminal. Progress is saved
 after the sink acknowledges each change, so stopping and starting again (even
 after kill -9) resumes right after the last delivered change.
 
+A change the sink refuses (a status that is not retried), that uses up
+--delivery.retries or outlives --delivery.maxRecordAge is dropped, logged and
+counted; to keep such changes give --delivery.deadLetterSink.uri: a second
+sink, or a file that gets each of them whole, one JSON CloudEvent per line.
+
 Flags are the fields of the AWSDynamoDBSource spec, named by their dotted
 paths: --auth.credentials.accessKeyID is spec.auth.credentials.accessKeyID.
 

@@ -654,6 +654,8 @@ func TestHTTPSenderOverNetHTTP(t *testing.T) {
 		"SendsABatchTheSDKReadsBack":    TestHTTPSenderSendsABatchTheSDKReadsBack,
 		"RetriesAndRejectsABatch":       TestHTTPSenderRetriesAndRejectsABatchAsAWhole,
 		"RejectsABatchWithInvalidEvent": TestHTTPSenderRejectsABatchWithAnInvalidEventWithoutSending,
+		"DeadLettersWhatTheSinkRefuses": TestDispatcherDeadLettersWhatTheSinkRefuses,
+		"DeadLettersThePoisonedEvent":   TestBatchedDispatcherDeadLettersThePoisonedEventAlone,
 	} {
 		t.Run(name, test)
 	}
