@@ -229,11 +229,29 @@ type DeliverySpec struct {
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
 
 	// Retries bounds how many times a retryable failure (network errors, 404,
-	// 409, 429, 5xx) is retried before the event is dropped. 0 means retry
+	// 409, 429, 5xx) is retried before the event is dead-lettered (dropped
+	// without a deadLetterSink). 0 means retry
 	// until it succeeds, so nothing is lost while the sink is down.
 	// +kubebuilder:validation:Minimum=0
 	// +optional
 	Retries *int32 `json:"retries,omitempty"`
+
+	// DeadLetterSink receives, whole, each event the sink refused (a status
+	// that is not retried), that used up retries, or that outlived
+	// maxRecordAge, with knativeerror* and dynamodbfailure extensions saying
+	// why. The checkpoint passes such an event only once the dead-letter sink
+	// has it. A ref or an http(s) uri; on the command line also a file (a
+	// file:// URI or a path), one JSON event per line. Without one, such
+	// events are dropped (logged with their id and counted).
+	// +optional
+	DeadLetterSink *Destination `json:"deadLetterSink,omitempty"`
+
+	// MaxRecordAge dead-letters (or, without a dead-letter sink, drops) a
+	// change older than this, measured from the record's
+	// ApproximateCreationDateTime, when it would be sent or sent again.
+	// Default: no limit.
+	// +optional
+	MaxRecordAge *metav1.Duration `json:"maxRecordAge,omitempty"`
 
 	// Batch turns on CloudEvents batched mode: several events in one
 	// request, as a JSON array of structured events with content type
@@ -298,6 +316,10 @@ type AWSDynamoDBSourceStatus struct {
 	// SinkURI is the resolved address of the sink.
 	// +optional
 	SinkURI string `json:"sinkUri,omitempty"`
+	// DeadLetterSinkURI is the resolved address of the dead-letter sink,
+	// without credentials or query.
+	// +optional
+	DeadLetterSinkURI string `json:"deadLetterSinkUri,omitempty"`
 	// CloudEventAttributes are the attributes of the events the source emits.
 	// +optional
 	CloudEventAttributes []CloudEventAttributes `json:"ceAttributes,omitempty"`

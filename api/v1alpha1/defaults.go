@@ -85,3 +85,19 @@ func (s *AWSDynamoDBSourceSpec) GetCheckpointStore(def string) string {
 	}
 	return s.Checkpoint.Store
 }
+
+// GetDeadLetterSink returns delivery.deadLetterSink, nil when unset.
+func (s *AWSDynamoDBSourceSpec) GetDeadLetterSink() *Destination {
+	if s.Delivery == nil {
+		return nil
+	}
+	return s.Delivery.DeadLetterSink
+}
+
+// GetMaxRecordAge returns delivery.maxRecordAge; 0 means no limit.
+func (s *AWSDynamoDBSourceSpec) GetMaxRecordAge() time.Duration {
+	if s.Delivery == nil || s.Delivery.MaxRecordAge == nil {
+		return 0
+	}
+	return s.Delivery.MaxRecordAge.Duration
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -91,6 +92,14 @@ func (s *AWSDynamoDBSourceSpec) Validate() error {
 		if d.Retries != nil && *d.Retries < 0 {
 			add("delivery.retries", "must be 0 (retry until delivered) or more")
 		}
+		if d.MaxRecordAge != nil && d.MaxRecordAge.Duration <= 0 {
+			add("delivery.maxRecordAge", "%s is not a positive duration: give one such as 1h, or leave it out for no limit", d.MaxRecordAge.Duration)
+		}
+		if dl := d.DeadLetterSink; dl != nil {
+			for _, err := range validateDeadLetterSink(dl) {
+				errs = append(errs, fmt.Errorf("delivery.deadLetterSink%w", err))
+			}
+		}
 		if b := d.Batch; b != nil {
 			if b.Size != nil && (*b.Size < 1 || *b.Size > 1000) {
 				add("delivery.batch.size", "%d is out of range: use 1 (batched mode off) to 1000", *b.Size)
@@ -139,4 +148,47 @@ func validateHTTPURL(s string) error {
 		return fmt.Errorf("%q: %w", safeurl.Redact(u), err) // no host
 	}
 	return fmt.Errorf("%q is not an http(s) URL: %w", safeurl.Redact(u), err)
+}
+
+// DeadLetterFile returns the path of a dead-letter sink given as a file: a
+// file:// URI with an absolute path, or a path with no scheme. ok is false
+// for anything else (an http(s) URL, or another scheme).
+func DeadLetterFile(uri string) (path string, ok bool) {
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme == "" {
+		// No scheme (or not a URL at all, like a path with a %): a path.
+		return uri, uri != ""
+	}
+	if u.Scheme != "file" {
+		return "", false
+	}
+	return u.Path, true
+}
+
+// validateDeadLetterSink checks delivery.deadLetterSink; each error starts
+// with the rest of its field path (".uri: ...").
+func validateDeadLetterSink(dl *Destination) []error {
+	var errs []error
+	if dl.Ref != nil && dl.URI != "" {
+		errs = append(errs, errors.New(": give either delivery.deadLetterSink.ref or delivery.deadLetterSink.uri, not both"))
+	}
+	if dl.Ref == nil && dl.URI == "" {
+		errs = append(errs, errors.New(": give a ref or a uri, or leave delivery.deadLetterSink out to drop refused events"))
+	}
+	if r := dl.Ref; r != nil && (r.Kind == "" || r.Name == "") {
+		errs = append(errs, errors.New(".ref: kind and name are required"))
+	}
+	if dl.URI == "" {
+		return errs
+	}
+	if path, ok := DeadLetterFile(dl.URI); ok {
+		if u, err := url.Parse(dl.URI); err == nil && u.Scheme == "file" && (u.Host != "" && u.Host != "localhost" || !filepath.IsAbs(path)) {
+			errs = append(errs, errors.New(".uri: a file:// URI needs an absolute path, as in file:///var/lib/dynamodb-source/dead-letters.jsonl; or give a plain path"))
+		}
+		return errs
+	}
+	if err := validateHTTPURL(dl.URI); err != nil {
+		errs = append(errs, fmt.Errorf(".uri: %v; give an http(s) URL or, on the command line, a file (file:///abs/path or a path)", err))
+	}
+	return errs
 }

@@ -365,6 +365,16 @@ func (in *DeliverySpec) DeepCopyInto(out *DeliverySpec) {
 		*out = new(int32)
 		**out = **in
 	}
+	if in.DeadLetterSink != nil {
+		in, out := &in.DeadLetterSink, &out.DeadLetterSink
+		*out = new(Destination)
+		(*in).DeepCopyInto(*out)
+	}
+	if in.MaxRecordAge != nil {
+		in, out := &in.MaxRecordAge, &out.MaxRecordAge
+		*out = new(metav1.Duration)
+		**out = **in
+	}
 	if in.Batch != nil {
 		in, out := &in.Batch, &out.Batch
 		*out = new(BatchSpec)

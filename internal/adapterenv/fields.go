@@ -43,6 +43,13 @@ const (
 	EnvMetricsPort              = "METRICS_PORT"
 )
 
+// Variables of dead letters (issue 15), named by the same rule.
+const (
+	EnvDeliveryDeadLetterSinkURI     = "DELIVERY_DEAD_LETTER_SINK_URI"
+	EnvDeliveryDeadLetterSinkCACerts = "DELIVERY_DEAD_LETTER_SINK_CACERTS"
+	EnvDeliveryMaxRecordAge          = "DELIVERY_MAX_RECORD_AGE"
+)
+
 // EnvNameOf returns the variable name of a spec field from its dotted JSON
 // path: the rule every extension follows (delivery.timeout ->
 // DELIVERY_TIMEOUT, startingPosition -> STARTING_POSITION).
@@ -157,6 +164,29 @@ var fields = []field{
 		func(c *Config, alloc bool) **metav1.Duration {
 			if b := batch(c, alloc); b != nil {
 				return &b.Linger
+			}
+			return nil
+		}, formatDuration, parseDuration),
+
+	// Dead letters (issue 15).
+	stringField(EnvDeliveryDeadLetterSinkURI, "delivery.deadLetterSink.uri", "give the http(s) URL dead letters are sent to",
+		func(c *Config, alloc bool) *string {
+			if dl := deadLetterSink(c, alloc); dl != nil {
+				return &dl.URI
+			}
+			return nil
+		}),
+	ptrField(EnvDeliveryDeadLetterSinkCACerts, "delivery.deadLetterSink.CACerts", "give a PEM bundle",
+		func(c *Config, alloc bool) **string {
+			if dl := deadLetterSink(c, alloc); dl != nil {
+				return &dl.CACerts
+			}
+			return nil
+		}, identity, parseString),
+	ptrField(EnvDeliveryMaxRecordAge, "delivery.maxRecordAge", "give a Go duration such as 1h",
+		func(c *Config, alloc bool) **metav1.Duration {
+			if d := delivery(c, alloc); d != nil {
+				return &d.MaxRecordAge
 			}
 			return nil
 		}, formatDuration, parseDuration),
@@ -294,6 +324,17 @@ func batch(c *Config, alloc bool) *v1alpha1.BatchSpec {
 		d.Batch = &v1alpha1.BatchSpec{}
 	}
 	return d.Batch
+}
+
+func deadLetterSink(c *Config, alloc bool) *v1alpha1.Destination {
+	d := delivery(c, alloc)
+	if d == nil {
+		return nil
+	}
+	if d.DeadLetterSink == nil && alloc {
+		d.DeadLetterSink = &v1alpha1.Destination{}
+	}
+	return d.DeadLetterSink
 }
 
 func polling(c *Config, alloc bool) *v1alpha1.PollingSpec {

@@ -34,6 +34,11 @@ Without --sink.uri the events are printed on the terminal. Progress is saved
 after the sink acknowledges each change, so stopping and starting again (even
 after kill -9) resumes right after the last delivered change.
 
+A change the sink refuses (a status that is not retried), that uses up
+--delivery.retries or outlives --delivery.maxRecordAge is dropped, logged and
+counted; to keep such changes give --delivery.deadLetterSink.uri: a second
+sink, or a file that gets each of them whole, one JSON CloudEvent per line.
+
 Flags are the fields of the AWSDynamoDBSource spec, named by their dotted
 paths: --auth.credentials.accessKeyID is spec.auth.credentials.accessKeyID.
 
@@ -62,6 +67,19 @@ the GOGC environment variable is set.`,
 				return &UsageError{Err: fmt.Errorf("checkpoint.store kubernetes is for the adapter on Kubernetes: use file or memory")}
 			}
 			cfg := source.Config{Spec: spec, SinkURI: spec.Sink.URI, ShutdownGrace: grace}
+			if dl := spec.GetDeadLetterSink(); dl != nil {
+				if dl.Ref != nil {
+					return &UsageError{Err: fmt.Errorf("delivery.deadLetterSink.ref needs Kubernetes: give --delivery.deadLetterSink.uri")}
+				}
+				// Opened here: a file that cannot be written is a usage
+				// error, before anything is read or sent.
+				s, closeDL, err := source.OpenDeadLetterSink(dl, spec.GetDeliveryTimeout())
+				if err != nil {
+					return &UsageError{Err: err}
+				}
+				defer closeDL()
+				cfg.DeadLetter = s
+			}
 			if spec.Sink.URI == "" {
 				cfg.Sender = delivery.NewTerminalSender(s.Out)
 				if spec.Delivery == nil || spec.Delivery.Parallelism == nil {

@@ -116,7 +116,31 @@ func bindSpecFlags(fs *pflag.FlagSet, spec *v1alpha1.AWSDynamoDBSourceSpec) {
 		n32 := int32(n)
 		delivery().Retries = &n32
 		return nil
-	}), "delivery.retries", "retries of a failed send before the event is dropped; 0 retries until delivered (default 0)")
+	}), "delivery.retries", "retries of a failed send before the event is dead-lettered (dropped without --delivery.deadLetterSink.uri); 0 retries until delivered (default 0)")
+	// Dead letters (issue 15): delivery.deadLetterSink.uri, .CACerts and
+	// delivery.maxRecordAge.
+	deadLetter := func() *v1alpha1.Destination {
+		if delivery().DeadLetterSink == nil {
+			delivery().DeadLetterSink = &v1alpha1.Destination{}
+		}
+		return delivery().DeadLetterSink
+	}
+	fs.Var(setter(func(v string) error { deadLetter().URI = v; return nil }), "delivery.deadLetterSink.uri",
+		"where events the sink refused, that used up --delivery.retries or outlived --delivery.maxRecordAge go, whole: an http(s) URL, "+
+			"or a file (file:///abs/path or a path) that gets one JSON CloudEvent per line (default: none, such events are dropped, logged and counted; give one to keep them)")
+	fs.Var(setter(func(v string) error {
+		pem, err := readValueOrFile(v)
+		if err != nil {
+			return err
+		}
+		deadLetter().CACerts = &pem
+		return nil
+	}), "delivery.deadLetterSink.CACerts", "PEM CA bundle trusted for TLS to the dead-letter sink, or @file to read it from a file")
+	fs.Var(setter(func(v string) error {
+		d, err := parseDuration(v)
+		delivery().MaxRecordAge = d
+		return err
+	}), "delivery.maxRecordAge", "dead-letter a change older than this (from its creation in the stream) instead of sending it or sending it again, such as 1h (default: no limit)")
 	batch := func() *v1alpha1.BatchSpec {
 		if delivery().Batch == nil {
 			delivery().Batch = &v1alpha1.BatchSpec{}

@@ -124,8 +124,14 @@ func (r *Reconciler) reconcile(ctx context.Context, src *v1alpha1.AWSDynamoDBSou
 	if err != nil {
 		return reconcile.Result{}, nil, err
 	}
-	setCondition(st, gen, sink.cond)
 	st.SinkURI = sink.uri
+	deploy := src
+	if sink.uri != "" {
+		if deploy, sink, err = r.withDeadLetterSink(ctx, src, sink); err != nil {
+			return reconcile.Result{}, nil, err
+		}
+	}
+	setCondition(st, gen, sink.cond)
 	var retry reconcile.Result
 	if sink.retry {
 		retry.RequeueAfter = r.RetryInterval
@@ -156,7 +162,7 @@ func (r *Reconciler) reconcile(ctx context.Context, src *v1alpha1.AWSDynamoDBSou
 	if err := r.reconcileCheckpointAccess(ctx, src); err != nil {
 		return retry, nil, err
 	}
-	if err := r.apply(ctx, resources.Deployment(src, resources.DeploymentOptions{Image: r.AdapterImage, SinkURI: sink.uri})); err != nil {
+	if err := r.apply(ctx, resources.Deployment(deploy, resources.DeploymentOptions{Image: r.AdapterImage, SinkURI: sink.uri})); err != nil {
 		return retry, nil, fmt.Errorf("applying the adapter's Deployment: %w", err)
 	}
 	dep, err := r.currentDeployment(ctx, src)

@@ -53,7 +53,13 @@ func refKey(group, kind, namespace, name string) string {
 // indexSinkRef is the indexer of sinkRefIndex.
 func indexSinkRef(obj client.Object) []string {
 	src, ok := obj.(*v1alpha1.AWSDynamoDBSource)
-	if !ok || src.Spec.Sink.Ref == nil {
+	if !ok {
+		return nil
+	}
+	if src.Spec.Sink.Ref == nil {
+		if k := deadLetterRefKey(src); k != "" {
+			return []string{k}
+		}
 		return nil
 	}
 	ref := src.Spec.Sink.Ref
@@ -61,7 +67,11 @@ func indexSinkRef(obj client.Object) []string {
 	if err != nil {
 		return nil
 	}
-	return []string{refKey(gv.Group, ref.Kind, refNamespace(src), ref.Name)}
+	keys := []string{refKey(gv.Group, ref.Kind, refNamespace(src), ref.Name)}
+	if k := deadLetterRefKey(src); k != "" && k != keys[0] {
+		keys = append(keys, k)
+	}
+	return keys
 }
 
 func refNamespace(src *v1alpha1.AWSDynamoDBSource) string {

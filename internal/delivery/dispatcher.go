@@ -22,6 +22,10 @@ type Item struct {
 	Event cloudevents.Event
 	// Drop marks an item settled without sending (it could not be built).
 	Drop bool
+	// Failure, when set (FailureUnconvertible), sends the item to the
+	// dead-letter sink instead of the sink, in its key's order; Event is
+	// then what the dead-letter sink gets.
+	Failure string
 }
 
 // DispatcherOptions tune a Dispatcher.
@@ -48,9 +52,17 @@ type DispatcherOptions struct {
 	// may call InFlight.
 	Ack func(seq string, created time.Time)
 	// Settled, when set, is called after each send with its outcome: nil, a
-	// *RejectedError (given up on: the item still counts as settled), or
-	// the send context's error (abandoned, not settled).
+	// *RejectedError (given up on: dead-lettered when DeadLetter is set,
+	// else dropped; the item counts as settled), or the send context's
+	// error (abandoned, not settled).
 	Settled func(it *Item, err error, d time.Duration)
+	// DeadLetter, when set, takes every item given up on (see Failure):
+	// the item is settled only once the dead-letter sink has it, and later
+	// items of its key wait until then. nil drops such items.
+	DeadLetter *DeadLetterer
+	// MaxRecordAge, above 0, gives up on an item whose Created is older
+	// than this when it would be sent or sent again.
+	MaxRecordAge time.Duration
 }
 
 // Dispatcher delivers the items of one shard: concurrently across keys, in
@@ -179,52 +191,18 @@ func (d *Dispatcher) Close() error {
 
 func (d *Dispatcher) lane(ch <-chan *entry) {
 	for e := range ch {
-		if d.sendCtx.Err() != nil {
-			d.abandon(1)
-			continue
-		}
-		start := time.Now()
-		err := d.send.Send(d.sendCtx, e.item.Event)
-		if d.opts.Settled != nil {
-			d.opts.Settled(&e.item, err, time.Since(start))
-		}
-		if err != nil && d.sendCtx.Err() != nil {
-			d.abandon(1)
-			continue
-		}
-		d.settle(e)
+		d.deliverOne(e)
 	}
 }
 
 // batchLane is lane in batched mode: it sends the lane's items in batches
-// of up to BatchSize, in order, and settles a batch's items together.
+// of up to BatchSize, in order (see deliverBatch).
 func (d *Dispatcher) batchLane(ch <-chan *entry) {
 	batch := make([]*entry, 0, d.opts.BatchSize)
-	events := make([]cloudevents.Event, 0, d.opts.BatchSize)
 	for e := range ch {
 		batch = d.fill(ch, append(batch[:0], e))
-		if d.sendCtx.Err() != nil {
-			d.abandon(len(batch))
-			continue
-		}
-		events = events[:0]
-		for _, e := range batch {
-			events = append(events, e.item.Event)
-		}
-		start := time.Now()
-		err := d.batch.SendBatch(d.sendCtx, events)
-		took := time.Since(start)
-		clear(events) // the next batch may be smaller: hold no stale data
-		if d.opts.Settled != nil {
-			for _, e := range batch {
-				d.opts.Settled(&e.item, err, took)
-			}
-		}
-		if err != nil && d.sendCtx.Err() != nil {
-			d.abandon(len(batch))
-			continue
-		}
-		d.settle(batch...)
+		d.deliverBatch(batch, time.Now())
+		clear(batch) // hold no stale entries
 	}
 }
 

@@ -16,7 +16,6 @@ import (
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
-	"github.com/dynamodb-source/dynamodb-source/internal/backoff"
 	"github.com/dynamodb-source/dynamodb-source/internal/safeurl"
 )
 
@@ -77,6 +76,7 @@ type HTTPSender struct {
 	base     *url.URL // the sink URL without credentials, for relative Locations
 	policy   Policy
 	observer Observer
+	recovery *recovery // one backoff for every send to this sink
 }
 
 var (
@@ -131,6 +131,7 @@ func NewHTTPSender(target string, opts HTTPOptions) (*HTTPSender, error) {
 		target:   safe,
 		policy:   opts.Policy.withDefaults(),
 		observer: observer,
+		recovery: newRecovery(),
 	}
 	if u.User != nil {
 		// What http.Client does for credentials in the URL; the transport
@@ -181,13 +182,15 @@ func (s *HTTPSender) SendBatch(ctx context.Context, events []cloudevents.Event) 
 // deliver sends the request that write fills, retrying as the policy
 // allows. id names what is sent, in errors.
 func (s *HTTPSender) deliver(ctx context.Context, id string, write func(*outgoing) error) error {
+	expiry, expires := expiryOf(ctx)
 	for attempt := 1; ; attempt++ {
 		start := time.Now()
-		status, wait, err := s.attempt(ctx, write)
+		status, wait, body, err := s.attempt(ctx, write)
 		s.observer.Attempted(status, err, time.Since(start))
 
 		verdict := Classify(status, err)
 		if verdict == Delivered {
+			s.recovery.succeeded()
 			return nil
 		}
 		// Checked before Reject: an attempt cut short by ctx fails with a
@@ -196,45 +199,52 @@ func (s *HTTPSender) deliver(ctx context.Context, id string, write func(*outgoin
 			return ctxErr
 		}
 		if verdict == Reject {
-			return &RejectedError{EventID: id, StatusCode: status, Attempts: attempt, Err: err}
+			return &RejectedError{EventID: id, StatusCode: status, Attempts: attempt, Body: body, Err: err}
 		}
 		if s.policy.exhausted(attempt) {
-			return &RejectedError{EventID: id, StatusCode: status, Attempts: attempt,
+			return &RejectedError{EventID: id, StatusCode: status, Attempts: attempt, Body: body,
 				Err: fmt.Errorf("giving up after %d retries: %w", s.policy.MaxRetries, err)}
 		}
 
-		wait = s.policy.Backoff(attempt, wait)
+		// The sink's failures in a row, not this event's: see recovery.
+		floor := wait
+		wait = s.policy.Backoff(s.recovery.failed(), floor)
+		if expires && time.Now().Add(wait).After(expiry) {
+			// It would be sent again older than delivery.maxRecordAge.
+			return &RejectedError{EventID: id, StatusCode: status, Attempts: attempt, Body: body,
+				Err: fmt.Errorf("%w: not sending it again: %w", ErrMaxRecordAge, err)}
+		}
 		s.observer.Retrying(attempt, wait, err)
-		if err := backoff.Sleep(ctx, wait); err != nil {
+		if err := s.recovery.wait(ctx, wait, min(floor, s.policy.Max)); err != nil {
 			return err
 		}
 	}
 }
 
 // attempt sends one request. It returns the sink's status (0 if it did not
-// answer), the Retry-After it asked for, and what went wrong (nil if the
-// status is 2xx).
+// answer), the Retry-After it asked for, the start of its answer when it
+// refused, and what went wrong (nil if the status is 2xx).
 //
 // The request is built here rather than by the SDK's protocol: its Request
 // hides the response (Retry-After could not be read, nor the body drained
 // for the connection to be reused), and its per-request wrapping showed in
 // the profile.
-func (s *HTTPSender) attempt(ctx context.Context, write func(*outgoing) error) (int, time.Duration, error) {
+func (s *HTTPSender) attempt(ctx context.Context, write func(*outgoing) error) (int, time.Duration, []byte, error) {
 	var out outgoing
 	if err := write(&out); err != nil {
 		// Not from the network: encoding the same event again fails the
 		// same way (Classify rejects it).
-		return 0, 0, fmt.Errorf("encoding the request: %w", err)
+		return 0, 0, nil, fmt.Errorf("encoding the request: %w", err)
 	}
 	if s.auth != "" {
 		out.header["Authorization"] = []string{s.auth}
 	}
 	a, err := s.post.post(ctx, s.timeout, &out)
 	if err != nil {
-		return 0, 0, s.transportError(err)
+		return 0, 0, nil, s.transportError(err)
 	}
 	if a.status/100 == 2 {
-		return a.status, 0, nil
+		return a.status, 0, nil, nil
 	}
 	wait := retryAfter(a.status, a.retryAfter, time.Now())
 	err = fmt.Errorf("sink answered %d %s", a.status, http.StatusText(a.status))
@@ -244,7 +254,7 @@ func (s *HTTPSender) attempt(ctx context.Context, write func(*outgoing) error) (
 	if hint := StatusConfigHint(a.status, s.location(a)); hint != "" {
 		err = fmt.Errorf("%s: %w", hint, err)
 	}
-	return a.status, wait, err
+	return a.status, wait, a.body, err
 }
 
 // location is where a redirecting answer points, resolved against the sink

@@ -667,6 +667,8 @@ func TestHTTPSenderOverNetHTTP(t *testing.T) {
 		"SendsABatchTheSDKReadsBack":    TestHTTPSenderSendsABatchTheSDKReadsBack,
 		"RetriesAndRejectsABatch":       TestHTTPSenderRetriesAndRejectsABatchAsAWhole,
 		"RejectsABatchWithInvalidEvent": TestHTTPSenderRejectsABatchWithAnInvalidEventWithoutSending,
+		"DeadLettersWhatTheSinkRefuses": TestDispatcherDeadLettersWhatTheSinkRefuses,
+		"DeadLettersThePoisonedEvent":   TestBatchedDispatcherDeadLettersThePoisonedEventAlone,
 	} {
 		t.Run(name, test)
 	}

@@ -26,7 +26,10 @@ type RejectedError struct {
 	StatusCode int
 	// Attempts is how many times the event was sent, 0 if it never left.
 	Attempts int
-	Err      error
+	// Body is the start (up to 1,024 bytes) of the sink's last answer, for
+	// the dead letter's knativeerrordata; nil when there was none.
+	Body []byte
+	Err  error
 }
 
 func (e *RejectedError) Error() string {

@@ -30,6 +30,9 @@ type answer struct {
 	// reason is up to maxErrorBody bytes of a non-2xx answer's body,
 	// trimmed, for errors; "" for a 2xx.
 	reason string
+	// body is up to maxErrorData bytes of a non-2xx answer's body, as
+	// sent, for a dead letter; nil for a 2xx.
+	body []byte
 }
 
 // poster sends one POST to the sink and reads its answer. An error means no

@@ -233,6 +233,9 @@ func (p *fastPoster) post(ctx context.Context, timeout time.Duration, out *outgo
 	a.retryAfter = string(resp.Header.Peek("Retry-After"))
 	a.location = string(resp.Header.Peek("Location"))
 	a.reason = errorReason(resp.Body())
+	if b := resp.Body(); len(b) > 0 {
+		a.body = append([]byte(nil), b[:min(len(b), maxErrorData)]...)
+	}
 	return a, nil
 }
 

@@ -65,12 +65,12 @@ func (p *netPoster) post(ctx context.Context, timeout time.Duration, out *outgoi
 	}
 	a := answer{status: resp.StatusCode}
 	if a.status/100 == 2 {
-		finish(resp, 0)
+		_, _ = finish(resp, 0)
 		return a, nil
 	}
 	a.retryAfter = resp.Header.Get("Retry-After")
 	a.location = resp.Header.Get("Location")
-	a.reason = finish(resp, maxErrorBody)
+	a.reason, a.body = finish(resp, maxErrorData)
 	return a, nil
 }
 
@@ -96,13 +96,14 @@ func setBody(req *http.Request, data []byte) {
 
 // finish reads the rest of an answer and closes it: net/http reuses a
 // connection only once its previous body was read to the end. It returns up
-// to keep bytes from the start of the body, trimmed, for error messages.
-func finish(resp *http.Response, keep int64) string {
+// to keep bytes from the start of the body: trimmed, for error messages, and
+// as they came.
+func finish(resp *http.Response, keep int64) (string, []byte) {
 	if resp.ContentLength == 0 {
 		// The usual acknowledgement: nothing to read; closing is enough
 		// to release the connection.
 		_ = resp.Body.Close()
-		return ""
+		return "", nil
 	}
 	var head []byte
 	if keep > 0 {
@@ -110,7 +111,10 @@ func finish(resp *http.Response, keep int64) string {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 	_ = resp.Body.Close()
-	return errorReason(head)
+	if len(head) == 0 {
+		head = nil
+	}
+	return errorReason(head), head
 }
 
 // errorReason is the start of a refusing sink's body as text for an error,

@@ -12,7 +12,10 @@ type Metrics struct {
 	EventsFailed    *prometheus.CounterVec // attempts that failed, by reason
 	EventsRetried   prometheus.Counter
 	EventsDropped   *prometheus.CounterVec // events given up on, by reason
-	DeliveryLatency prometheus.Histogram   // one delivery, retries included
+	// EventsDeadLettered counts events the dead-letter sink took, by
+	// reason (delivery.Failure*).
+	EventsDeadLettered *prometheus.CounterVec
+	DeliveryLatency    prometheus.Histogram // one delivery, retries included
 
 	AWSCalls       *prometheus.CounterVec // by operation
 	AWSErrors      *prometheus.CounterVec // by operation and error code
@@ -37,7 +40,9 @@ func New(reg prometheus.Registerer) *Metrics {
 		EventsRetried: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "events_retried_total",
 			Help: "Delivery attempts that were retried."}),
 		EventsDropped: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "events_dropped_total",
-			Help: "Events given up on, by reason: rejected (a status that is not retried), exhausted (retries used up), invalid (could not be built)."}, []string{"reason"}),
+			Help: "Events given up on without a dead-letter sink, by reason: rejected (a status that is not retried), exhausted (retries used up), maxrecordage (older than delivery.maxRecordAge), invalid (could not be built)."}, []string{"reason"}),
+		EventsDeadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "events_dead_lettered_total",
+			Help: "Events the dead-letter sink took, by reason: rejected (a status that is not retried), retriesexhausted, maxrecordage, unconvertible."}, []string{"reason"}),
 		DeliveryLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: namespace, Name: "delivery_duration_seconds",
 			Help:    "Time to deliver one event, retries included.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}),
@@ -62,7 +67,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		CheckpointSaves: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "checkpoint_saves_total",
 			Help: "Checkpoint saves, by result (ok, error)."}, []string{"result"}),
 	}
-	reg.MustRegister(m.EventsDelivered, m.EventsFailed, m.EventsRetried, m.EventsDropped, m.DeliveryLatency,
+	reg.MustRegister(m.EventsDelivered, m.EventsFailed, m.EventsRetried, m.EventsDropped, m.EventsDeadLettered, m.DeliveryLatency,
 		m.AWSCalls, m.AWSErrors, m.RecordsRead, m.RecordsSkipped, m.IteratorAge, m.CheckpointLag,
 		m.ShardsActive, m.ShardsFinished, m.TrimmedGaps, m.CheckpointSaves)
 	// Series with a known, fixed set of labels start at 0, so that a rate
@@ -71,8 +76,11 @@ func New(reg prometheus.Registerer) *Metrics {
 	for _, op := range Operations {
 		m.AWSCalls.WithLabelValues(op)
 	}
-	for _, reason := range []string{DropRejected, DropExhausted, DropInvalid} {
+	for _, reason := range []string{DropRejected, DropExhausted, DropMaxRecordAge, DropInvalid} {
 		m.EventsDropped.WithLabelValues(reason)
+	}
+	for _, reason := range DeadLetterReasons {
+		m.EventsDeadLettered.WithLabelValues(reason)
 	}
 	for _, result := range []string{"ok", "error"} {
 		m.CheckpointSaves.WithLabelValues(result)
@@ -89,7 +97,15 @@ const (
 	DropRejected  = "rejected"  // the sink answered a status that is not retried
 	DropExhausted = "exhausted" // retries used up
 	DropInvalid   = "invalid"   // the record could not be turned into an event
+	// DropMaxRecordAge: older than delivery.maxRecordAge when it would
+	// have been sent (again).
+	DropMaxRecordAge = "maxrecordage"
 )
+
+// DeadLetterReasons are the values of events_dead_lettered_total's reason
+// label: delivery's Failure* names, spelled here so that metrics depends on
+// nothing.
+var DeadLetterReasons = []string{"rejected", "retriesexhausted", "maxrecordage", "unconvertible"}
 
 // NewUnregistered returns collectors registered nowhere, for tests and
 // tools that do not serve metrics.

@@ -39,6 +39,8 @@ type shardProcessor struct {
 	m    *metrics.Metrics
 	lag  prometheus.Gauge
 	log  *slog.Logger
+	// deadLetters says a dead-letter sink takes what the sink does not.
+	deadLetters bool
 
 	work      chan work
 	ctx       context.Context // the converter's; canceled by Close
@@ -77,6 +79,7 @@ func newShardProcessor(sendCtx context.Context, ref stream.ShardRef, s delivery.
 		p.lag.Set(float64(p.d.InFlight()))
 	}
 	opts.Settled = p.settled
+	p.deadLetters = opts.DeadLetter != nil
 	p.d = delivery.NewDispatcher(sendCtx, s, opts)
 	p.ctx, p.stop = context.WithCancel(context.Background())
 	go p.convertLoop()
@@ -209,15 +212,29 @@ func (p *shardProcessor) settled(it *delivery.Item, err error, d time.Duration) 
 		p.m.EventsDelivered.Inc()
 		p.m.DeliveryLatency.Observe(d.Seconds())
 	case errors.As(err, &rejected):
-		// Given up on after retries if its last failure was one that is
-		// retried; refused outright otherwise (a status that is not
-		// retried, an event that cannot be sent).
-		reason := metrics.DropRejected
-		if delivery.Classify(rejected.StatusCode, rejected.Err) == delivery.Retry {
-			reason = metrics.DropExhausted
+		failure := delivery.Failure(rejected)
+		if p.deadLetters {
+			p.m.EventsDeadLettered.WithLabelValues(failure).Inc()
+			p.log.Warn("an event the sink did not take went to the dead-letter sink", "event_id", it.Event.ID(),
+				"failure", failure, "status", rejected.StatusCode, "attempts", rejected.Attempts, "error", rejected.Err)
+			return
 		}
-		p.m.EventsDropped.WithLabelValues(reason).Inc()
-		p.log.Error("the sink refused an event; it is dropped", "event_id", it.Event.ID(), "status", rejected.StatusCode,
+		p.m.EventsDropped.WithLabelValues(dropReason(failure)).Inc()
+		p.log.Error("the sink did not take an event; it is dropped (give delivery.deadLetterSink to keep such events)",
+			"event_id", it.Event.ID(), "failure", failure, "status", rejected.StatusCode,
 			"attempts", rejected.Attempts, "error", rejected.Err)
 	}
+}
+
+// dropReason is the events_dropped_total reason of a failure.
+func dropReason(failure string) string {
+	switch failure {
+	case delivery.FailureRetriesExhausted:
+		return metrics.DropExhausted
+	case delivery.FailureMaxRecordAge:
+		return metrics.DropMaxRecordAge
+	case delivery.FailureUnconvertible:
+		return metrics.DropInvalid
+	}
+	return metrics.DropRejected
 }

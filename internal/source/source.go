@@ -31,6 +31,10 @@ type Config struct {
 	SinkURI string
 	// Sender, when set, replaces the HTTP sender (the terminal sink).
 	Sender delivery.Sender
+	// DeadLetter, when set, replaces the dead-letter sink built from
+	// spec.delivery.deadLetterSink (the command line opens a file sink
+	// itself, to refuse a path it cannot write as a usage error).
+	DeadLetter delivery.Sender
 	// Store, when set, replaces the store chosen by spec.checkpoint.
 	Store checkpoint.Store
 	// StreamsClient, when set, replaces the client built from the spec.
@@ -146,6 +150,13 @@ func Run(ctx context.Context, cfg Config) error {
 			log.Warn("delivery.batch is ignored: this sink takes events one by one", "sink", fmt.Sprintf("%T", sender))
 		}
 	}
+	dispatch.MaxRecordAge = spec.GetMaxRecordAge()
+	dl, closeDL, err := newDeadLetterer(cfg, dispatch.BatchSize > 1, log)
+	if err != nil {
+		return err
+	}
+	defer closeDL()
+	dispatch.DeadLetter = dl
 	newProc := func(ref stream.ShardRef, ack func(string)) stream.Processor {
 		return newShardProcessor(sendCtx, ref, sender, conv, dispatch, ack, m, log)
 	}

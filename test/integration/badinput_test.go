@@ -76,6 +76,12 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 		{"a bad duration shows examples", base(tableARN, "--polling.idleInterval", "fast"), 2, []string{"not a duration such as 250ms"}},
 		{"an endpoint that is not a URL is refused", base(tableARN, "--endpoint.url", "localhost:8000"), 2, []string{"endpoint.url"}},
 		{"an unknown checkpoint store is refused", base(tableARN, "--checkpoint.store", "redis"), 2, []string{"unknown store", "file, kubernetes or memory"}},
+		{"a dead-letter sink that is not http(s) is refused", base(tableARN, "--delivery.deadLetterSink.uri", "ftp://example.com/x"), 2,
+			[]string{"delivery.deadLetterSink.uri", "not an http(s) URL", "file:///abs/path or a path"}},
+		{"a dead-letter file that cannot be created is refused at once", base(tableARN, "--delivery.deadLetterSink.uri", "/nonexistent-dir/dead.jsonl"), 2,
+			[]string{"delivery.deadLetterSink.uri", "opening dead-letter file", "give a path in a folder that exists"}},
+		{"a maxRecordAge that is not positive is refused", base(tableARN, "--delivery.maxRecordAge", "-1m"), 2,
+			[]string{"delivery.maxRecordAge", "not a positive duration", "such as 1h"}},
 		{"a positional argument is refused", append(base(tableARN), "extra"), 2, []string{"unknown command", "extra"}},
 	}
 	for _, tc := range cases {

@@ -67,10 +67,10 @@ func testSinkDown(t *testing.T, db *ddblocal.Server) {
 	r.check(res)
 }
 
-// The sink answers 503 to half of the requests, at random. Each event is
-// retried with exponential backoff (full jitter, capped at 30 s), and a
-// lane waits for its head event, so the few events unlucky ten times in a
-// row make the drain long: the CI size is kept small for that reason.
+// The sink answers 503 to half of the requests, at random. Retries share
+// the sink's backoff and wake on its next success (delivery's recovery), so
+// the events unlucky ten times in a row no longer wait out 30 s backoffs
+// each while holding their lane.
 func testSink503Half(t *testing.T, db *ddblocal.Server) {
 	total, items := size(200, 5000), 100
 	r := newRig(t, db, "sink503")

@@ -36,6 +36,7 @@ func TestFaults(t *testing.T) {
 		{"sink-503-half", testSink503Half},
 		{"sink-slow", testSinkSlow},
 		{"sink-400", testSink400},
+		{"sink-400-dead-letter", testSink400DeadLetter},
 		{"streams-limit-exceeded", testStreamsLimitExceeded},
 		{"streams-500", testStreams500},
 		{"streams-reset", testStreamsReset},
