@@ -175,7 +175,6 @@ type rssSampler struct {
 
 func (s *source) sampleRSS() *rssSampler {
 	r := &rssSampler{done: make(chan struct{}), stopped: make(chan struct{})}
-	path := fmt.Sprintf("/proc/%d/status", s.Pid())
 	go func() {
 		defer close(r.stopped)
 		t := time.NewTicker(20 * time.Millisecond)
@@ -183,19 +182,10 @@ func (s *source) sampleRSS() *rssSampler {
 		for {
 			// Once the process has exited (a zombie has no Vm* lines),
 			// the last values read stand.
-			if b, err := os.ReadFile(path); err == nil {
-				for line := range strings.Lines(string(b)) {
-					k, v, _ := strings.Cut(line, ":")
-					kib, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-					switch k {
-					case "VmHWM":
-						r.hwm = max(r.hwm, kib<<10)
-					case "RssAnon":
-						r.anon = max(r.anon, kib<<10)
-					case "RssFile":
-						r.file = max(r.file, kib<<10)
-					}
-				}
+			if m, err := s.Memory(); err == nil {
+				r.hwm = max(r.hwm, m.HWM)
+				r.anon = max(r.anon, m.Anon)
+				r.file = max(r.file, m.File)
 			}
 			select {
 			case <-r.done:
