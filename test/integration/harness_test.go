@@ -9,12 +9,11 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/binproc"
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/ddblocal"
 )
 
 var binary string
@@ -52,15 +51,7 @@ func start(t testing.TB, env []string, args ...string) *binproc.Proc {
 // put writes item pk with version v.
 func put(ctx context.Context, t testing.TB, c *dynamodb.Client, table, pk string, v int) {
 	t.Helper()
-	_, err := c.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(table),
-		Item: map[string]types.AttributeValue{
-			"pk": &types.AttributeValueMemberS{Value: pk},
-			"sk": &types.AttributeValueMemberS{Value: "0"},
-			"v":  &types.AttributeValueMemberN{Value: strconv.Itoa(v)},
-		},
-	})
-	if err != nil {
+	if err := ddblocal.PutItem(ctx, c, table, ddblocal.VersionItem(pk, v)); err != nil {
 		t.Fatalf("putting %s v%d: %v", pk, v, err)
 	}
 }

@@ -162,14 +162,7 @@ func (r *rig) writeAsync(ctx context.Context, from, n, items int, rate float64) 
 func (r *rig) put(ctx context.Context, c change) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		_, err = r.ddb.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: aws.String(r.table),
-			Item: map[string]types.AttributeValue{
-				"pk": &types.AttributeValueMemberS{Value: c.pk},
-				"sk": &types.AttributeValueMemberS{Value: "0"},
-				"v":  &types.AttributeValueMemberN{Value: strconv.Itoa(c.v)},
-			},
-		})
+		err = ddblocal.PutItem(ctx, r.ddb, r.table, ddblocal.VersionItem(c.pk, c.v))
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
