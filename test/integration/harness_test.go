@@ -2,11 +2,9 @@ package integration
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/binproc"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/ddblocal"
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/eventdata"
 )
 
 var binary string
@@ -57,35 +56,15 @@ func put(ctx context.Context, t testing.TB, c *dynamodb.Client, table, pk string
 }
 
 // record is the part of an event's data the tests read.
-type record struct {
-	EventID   string
-	EventName string
-	Dynamodb  struct {
-		Keys           map[string]map[string]any
-		NewImage       map[string]map[string]any
-		OldImage       map[string]map[string]any
-		SequenceNumber string
-		StreamViewType string
-	}
-}
+type record = eventdata.Record
 
 func decode(t testing.TB, e cloudevents.Event) record {
 	t.Helper()
-	var r record
-	if err := json.Unmarshal(e.Data(), &r); err != nil {
-		t.Fatalf("event %s data: %v\n%s", e.ID(), err, e.Data())
+	r, err := eventdata.Decode(e)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return r
-}
-
-// version returns the v attribute of the record's new image, -1 if none.
-func (r record) version() int {
-	v, ok := r.Dynamodb.NewImage["v"]["N"].(string)
-	if !ok {
-		return -1
-	}
-	n, _ := strconv.Atoi(v)
-	return n
 }
 
 // orderReport checks per-item order over first arrivals: every item's
@@ -102,8 +81,11 @@ func orderReport(t testing.TB, events []cloudevents.Event) (duplicates, violatio
 		}
 		seen[e.ID()] = true
 		r := decode(t, e)
-		pk, _ := r.Dynamodb.Keys["pk"]["S"].(string)
-		v := r.version()
+		pk := r.PK()
+		v, ok := r.Version()
+		if !ok {
+			v = -1
+		}
 		if prev, ok := last[pk]; ok && v <= prev {
 			violations++
 			if violations <= 5 {
