@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/ddblocal"
@@ -46,7 +44,7 @@ func benchLatency(b *testing.B) {
 		time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / writeRate)))
 		it := item(i)
 		pk := fmt.Sprintf("order-%08d", i)
-		if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: it}); err != nil {
+		if err := ddblocal.PutItem(ctx, client, table, it); err != nil {
 			b.Fatalf("writing item %d: %v", i, err)
 		}
 		written["pk="+pk+",sk=v0"] = time.Now()

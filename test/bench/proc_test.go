@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/binproc"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/ddblocal"
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/promtext"
 )
 
 // clockTicks is USER_HZ, the unit of utime and stime in /proc/<pid>/stat. It
@@ -107,39 +107,15 @@ func (s *source) waitReady(timeout time.Duration) {
 // scrape reads /metrics into a map from series (name and labels, as
 // printed) to value. Histograms and summaries appear as their _sum, _count
 // and _bucket series.
-func (s *source) scrape() map[string]float64 {
+func (s *source) scrape() promtext.Series {
 	s.tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.metrics+"/metrics", nil)
-	resp, err := http.DefaultClient.Do(req)
+	m, err := promtext.Scrape(ctx, http.DefaultClient, s.metrics+"/metrics")
 	if err != nil {
 		return nil
 	}
-	defer resp.Body.Close()
-	return parseMetrics(resp.Body)
-}
-
-func parseMetrics(r io.Reader) map[string]float64 {
-	out := map[string]float64{}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		if i < 0 {
-			continue
-		}
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if err != nil {
-			continue
-		}
-		out[line[:i]] = v
-	}
-	return out
+	return m
 }
 
 // fetch GETs path from the metrics server and returns the body.
@@ -199,7 +175,6 @@ type rssSampler struct {
 
 func (s *source) sampleRSS() *rssSampler {
 	r := &rssSampler{done: make(chan struct{}), stopped: make(chan struct{})}
-	path := fmt.Sprintf("/proc/%d/status", s.Pid())
 	go func() {
 		defer close(r.stopped)
 		t := time.NewTicker(20 * time.Millisecond)
@@ -207,19 +182,10 @@ func (s *source) sampleRSS() *rssSampler {
 		for {
 			// Once the process has exited (a zombie has no Vm* lines),
 			// the last values read stand.
-			if b, err := os.ReadFile(path); err == nil {
-				for line := range strings.Lines(string(b)) {
-					k, v, _ := strings.Cut(line, ":")
-					kib, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-					switch k {
-					case "VmHWM":
-						r.hwm = max(r.hwm, kib<<10)
-					case "RssAnon":
-						r.anon = max(r.anon, kib<<10)
-					case "RssFile":
-						r.file = max(r.file, kib<<10)
-					}
-				}
+			if m, err := s.Memory(); err == nil {
+				r.hwm = max(r.hwm, m.HWM)
+				r.anon = max(r.anon, m.Anon)
+				r.file = max(r.file, m.File)
 			}
 			select {
 			case <-r.done:

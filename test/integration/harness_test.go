@@ -2,19 +2,17 @@ package integration
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/binproc"
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/ddblocal"
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/eventdata"
 )
 
 var binary string
@@ -52,49 +50,21 @@ func start(t testing.TB, env []string, args ...string) *binproc.Proc {
 // put writes item pk with version v.
 func put(ctx context.Context, t testing.TB, c *dynamodb.Client, table, pk string, v int) {
 	t.Helper()
-	_, err := c.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(table),
-		Item: map[string]types.AttributeValue{
-			"pk": &types.AttributeValueMemberS{Value: pk},
-			"sk": &types.AttributeValueMemberS{Value: "0"},
-			"v":  &types.AttributeValueMemberN{Value: strconv.Itoa(v)},
-		},
-	})
-	if err != nil {
+	if err := ddblocal.PutItem(ctx, c, table, ddblocal.VersionItem(pk, v)); err != nil {
 		t.Fatalf("putting %s v%d: %v", pk, v, err)
 	}
 }
 
 // record is the part of an event's data the tests read.
-type record struct {
-	EventID   string
-	EventName string
-	Dynamodb  struct {
-		Keys           map[string]map[string]any
-		NewImage       map[string]map[string]any
-		OldImage       map[string]map[string]any
-		SequenceNumber string
-		StreamViewType string
-	}
-}
+type record = eventdata.Record
 
 func decode(t testing.TB, e cloudevents.Event) record {
 	t.Helper()
-	var r record
-	if err := json.Unmarshal(e.Data(), &r); err != nil {
-		t.Fatalf("event %s data: %v\n%s", e.ID(), err, e.Data())
+	r, err := eventdata.Decode(e)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return r
-}
-
-// version returns the v attribute of the record's new image, -1 if none.
-func (r record) version() int {
-	v, ok := r.Dynamodb.NewImage["v"]["N"].(string)
-	if !ok {
-		return -1
-	}
-	n, _ := strconv.Atoi(v)
-	return n
 }
 
 // orderReport checks per-item order over first arrivals: every item's
@@ -111,8 +81,11 @@ func orderReport(t testing.TB, events []cloudevents.Event) (duplicates, violatio
 		}
 		seen[e.ID()] = true
 		r := decode(t, e)
-		pk, _ := r.Dynamodb.Keys["pk"]["S"].(string)
-		v := r.version()
+		pk := r.PK()
+		v, ok := r.Version()
+		if !ok {
+			v = -1
+		}
 		if prev, ok := last[pk]; ok && v <= prev {
 			violations++
 			if violations <= 5 {

@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/binproc"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/cesink"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/ddblocal"
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/promtext"
 )
 
 // TestMetricsOfARealRun scrapes /metrics of the binary after it delivered a
@@ -134,7 +134,8 @@ func TestMetricsOfARealRun(t *testing.T) {
 	}
 }
 
-type metricSet map[string]float64
+// metricSet is a scrape: series as printed → value.
+type metricSet = promtext.Series
 
 func eq(want float64) func(float64) bool { return func(v float64) bool { return v == want } }
 func ge(want float64) func(float64) bool { return func(v float64) bool { return v >= want } }
@@ -170,22 +171,9 @@ func waitMetrics(t *testing.T, base string, ready func(metricSet) bool) metricSe
 // scrape reads /metrics into series (name with labels as printed) → value.
 func scrape(t *testing.T, base string) metricSet {
 	t.Helper()
-	resp, err := http.Get(base + "/metrics")
+	m, err := promtext.Scrape(context.Background(), http.DefaultClient, base+"/metrics")
 	if err != nil {
 		t.Fatalf("scraping: %v", err)
-	}
-	defer resp.Body.Close()
-	m := metricSet{}
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
-			m[line[:i]] = v
-		}
 	}
 	return m
 }

@@ -1,17 +1,15 @@
 package reliability
 
 import (
-	"bufio"
+	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/binproc"
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/promtext"
 )
 
 // proc is one run of the dynamodb-source binary, with its metrics port.
@@ -28,19 +26,21 @@ func startProc(t testing.TB, env []string, metricsPort int, args ...string) *pro
 	return &proc{Proc: binproc.Start(t, env, binary, args...), t: t, metricsPort: metricsPort}
 }
 
-// metricsText returns the /metrics page.
+// metricsText returns the /metrics page, checked to be valid text format.
 func (p *proc) metricsText() (string, error) {
 	if p.metricsPort == 0 {
 		return "", fmt.Errorf("no --metrics-port")
 	}
-	c := http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get("http://127.0.0.1:" + strconv.Itoa(p.metricsPort) + "/metrics")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	page, err := promtext.Fetch(ctx, http.DefaultClient, "http://127.0.0.1:"+strconv.Itoa(p.metricsPort)+"/metrics")
 	if err != nil {
 		return "", err
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return string(b), err
+	if _, err := promtext.ParseText(page); err != nil {
+		return "", err
+	}
+	return page, nil
 }
 
 // metric returns the value of one series, written as on the page
@@ -54,30 +54,22 @@ func (p *proc) metric(series string) float64 {
 	return metricValue(text, series)
 }
 
-func metricValue(text, series string) float64 {
-	sc := bufio.NewScanner(strings.NewReader(text))
-	for sc.Scan() {
-		line := sc.Text()
-		if rest, ok := strings.CutPrefix(line, series+" "); ok {
-			v, _ := strconv.ParseFloat(strings.TrimSpace(rest), 64)
-			return v
-		}
-	}
-	return 0
+// metricValue is one series of a page from metricsText (which checked that
+// it parses; a page that does not, such as "" after a failed scrape, shows
+// no series), or 0 when the page does not show it.
+func metricValue(page, series string) float64 {
+	m, _ := promtext.ParseText(page)
+	return m[series]
+}
+
+// sumMetric adds every series of a page whose text starts with prefix.
+func sumMetric(page, prefix string) float64 {
+	m, _ := promtext.ParseText(page)
+	return m.Sum(prefix)
 }
 
 // rss returns the process's resident set size in bytes, from /proc.
 func (p *proc) rss() (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Pid()))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			f := strings.Fields(v)
-			kb, err := strconv.ParseInt(f[0], 10, 64)
-			return kb * 1024, err
-		}
-	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", p.Pid())
+	m, err := p.Memory()
+	return m.RSS, err
 }

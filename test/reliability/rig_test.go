@@ -2,7 +2,6 @@ package reliability
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/binproc"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/cesink"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/ddblocal"
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/eventdata"
 )
 
 // Known secret values: every run is given them, and the security test scans
@@ -162,14 +162,7 @@ func (r *rig) writeAsync(ctx context.Context, from, n, items int, rate float64) 
 func (r *rig) put(ctx context.Context, c change) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		_, err = r.ddb.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: aws.String(r.table),
-			Item: map[string]types.AttributeValue{
-				"pk": &types.AttributeValueMemberS{Value: c.pk},
-				"sk": &types.AttributeValueMemberS{Value: "0"},
-				"v":  &types.AttributeValueMemberN{Value: strconv.Itoa(c.v)},
-			},
-		})
+		err = ddblocal.PutItem(ctx, r.ddb, r.table, ddblocal.VersionItem(c.pk, c.v))
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
@@ -321,24 +314,15 @@ func (s *sinkSet) requests() int64 {
 	return n
 }
 
-// record is the part of an event's data the suite reads.
-type record struct {
-	Dynamodb struct {
-		Keys     map[string]map[string]any
-		NewImage map[string]map[string]any
-	}
-}
-
 // changeOf returns the change an event carries.
 func changeOf(e cloudevents.Event) (change, error) {
-	var r record
-	if err := json.Unmarshal(e.Data(), &r); err != nil {
-		return change{}, fmt.Errorf("event %s: %w", e.ID(), err)
+	r, err := eventdata.Decode(e)
+	if err != nil {
+		return change{}, err
 	}
-	pk, _ := r.Dynamodb.Keys["pk"]["S"].(string)
-	vs, _ := r.Dynamodb.NewImage["v"]["N"].(string)
-	v, err := strconv.Atoi(vs)
-	if pk == "" || err != nil {
+	pk := r.PK()
+	v, ok := r.Version()
+	if pk == "" || !ok {
 		return change{}, fmt.Errorf("event %s carries no pk and version: %s", e.ID(), e.Data())
 	}
 	return change{pk: pk, v: v}, nil

@@ -92,20 +92,6 @@ func testStreamsReset(t *testing.T, db *ddblocal.Server) {
 	r.check(res)
 }
 
-// sumMetric adds every series whose text starts with prefix.
-func sumMetric(page, prefix string) float64 {
-	var sum float64
-	for _, line := range strings.Split(page, "\n") {
-		if strings.HasPrefix(line, prefix) {
-			f := strings.Fields(line)
-			var v float64
-			fmt.Sscan(f[len(f)-1], &v)
-			sum += v
-		}
-	}
-	return sum
-}
-
 // midShard waits until half the changes arrived, then queues fault for the
 // next GetRecords and waits until it was served.
 func midShard(t *testing.T, r *rig, px *faultproxy.Proxy, total int, f faultproxy.Fault) {

@@ -33,6 +33,9 @@
 //		t.Fatalf("exit code %d", code)
 //	}
 //
-// What one suite alone needs (metrics scraping, /proc sampling, resource
-// usage) stays in that suite, usually in a type that embeds *Proc.
+// Memory reads a running Proc's resident set and its high-water mark from
+// /proc, for the reliability soak and the benchmarks. FreePort is the one
+// free-port helper of the test helpers (ddblocal uses it too). What one
+// suite alone needs (CPU time, resource usage) stays in that suite, usually
+// in a type that embeds *Proc; metrics scraping is internal/testutil/promtext.
 package binproc

@@ -165,10 +165,7 @@ func TestEmulatorStreamBehaviour(t *testing.T) {
 
 func putKey(ctx context.Context, t *testing.T, ddb *dynamodb.Client, table, pk string) {
 	t.Helper()
-	_, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
-		"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: "0"},
-	}})
-	if err != nil {
+	if err := ddblocal.PutItem(ctx, ddb, table, ddblocal.VersionItem(pk, 0)); err != nil {
 		t.Fatalf("PutItem %s: %v", pk, err)
 	}
 }

@@ -96,10 +96,7 @@ func Start(tb testing.TB) *Server {
 	// an early exit with a BindException and is retried on a fresh port.
 	const attempts = 3
 	for i := 1; ; i++ {
-		port, err := freePort()
-		if err != nil {
-			tb.Fatalf("ddblocal: %v", err)
-		}
+		port := binproc.FreePort(tb)
 		started := time.Now()
 		srv, proc, err := launch(java, dir, workDir, port)
 		if err == nil {
@@ -228,15 +225,6 @@ func (s *Server) waitReady(p *process, port int) error {
 
 func isBindFailure(output string) bool {
 	return strings.Contains(output, "BindException") || strings.Contains(output, "Address already in use")
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // newHTTPClient returns a client with its own plain transport. It is built

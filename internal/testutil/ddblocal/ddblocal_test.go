@@ -48,7 +48,7 @@ func TestStreamRoundTrip(t *testing.T) {
 		"sk":     key["sk"],
 		"status": &types.AttributeValueMemberS{Value: "placed"},
 	}
-	if _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("orders"), Item: item}); err != nil {
+	if err := ddblocal.PutItem(ctx, ddb, "orders", item); err != nil {
 		t.Fatalf("PutItem: %v", err)
 	}
 	if _, err := ddb.UpdateItem(ctx, &dynamodb.UpdateItemInput{
