@@ -164,11 +164,15 @@ func (p *shardProcessor) convertLoop() {
 
 // items turns records into the dispatcher's items; a record that cannot
 // become an event is dropped (and counted), not allowed to stall the shard.
+// One without a sequence number (no stream record: v1json.ErrNoStreamRecord)
+// has no place in the window either: acknowledging it would move the
+// checkpoint to "", so it is left out, after the count and the log.
 func (p *shardProcessor) items(page stream.Page) []delivery.Item {
 	recs := page.Records
-	items := make([]delivery.Item, len(recs))
+	items := make([]delivery.Item, 0, len(recs))
 	for i := range recs {
-		it := &items[i]
+		items = append(items, delivery.Item{})
+		it := &items[len(items)-1]
 		if sr := recs[i].Dynamodb; sr != nil {
 			if sr.SequenceNumber != nil {
 				it.Seq = *sr.SequenceNumber
@@ -183,17 +187,25 @@ func (p *shardProcessor) items(page stream.Page) []delivery.Item {
 		}
 		var err error
 		if page.Errs != nil {
-			err = page.Errs[i] // the decoder could not write its data
+			err = page.Errs[i] // the decoder refused the record
 		}
 		if err == nil {
 			it.Event, err = p.conv.ConvertData(recs[i], data)
+		}
+		var eventID string
+		if err != nil && recs[i].EventID != nil {
+			eventID = *recs[i].EventID
 		}
 		// The light record is not needed once converted: its key map goes
 		// now rather than when the whole page has entered the window.
 		recs[i] = types.Record{}
 		if err != nil {
 			p.m.EventsDropped.WithLabelValues(metrics.DropInvalid).Inc()
-			p.log.Error("a record could not be turned into an event; skipping it", "sequence", it.Seq, "error", err)
+			p.log.Error("a record could not be turned into an event; skipping it", "sequence", it.Seq, "event_id", eventID, "error", err)
+			if it.Seq == "" {
+				items = items[:len(items)-1]
+				continue
+			}
 			it.Drop = true
 			continue
 		}
