@@ -18,7 +18,8 @@ import (
 
 // BenchmarkToEvent converts a typical NEW_AND_OLD_IMAGES MODIFY record: a
 // two-attribute key and two images of ten more attributes each, nested
-// maps and lists included. This is the per-record cost on the hot path.
+// maps and lists included, its data rendered by the oracle (the SDK-record
+// encoder the source used before BenchmarkDecodeGetRecords's path).
 func BenchmarkToEvent(b *testing.B) {
 	r := testRecord(types.StreamViewTypeNewAndOldImages, types.OperationTypeModify)
 	c := testConverter(b, nil)
@@ -73,7 +74,7 @@ func benchPage() []byte {
 
 // BenchmarkDecodeGetRecords is a page decoded and every record's data
 // rendered by DecodeGetRecords; BenchmarkDecodeGetRecordsSDK the same with
-// the SDK's decoder and Convert's renderer, which it replaces.
+// the SDK's decoder and the oracle's renderer, which it replaces.
 func BenchmarkDecodeGetRecords(b *testing.B) {
 	page := benchPage()
 	b.SetBytes(int64(len(page)))
