@@ -190,7 +190,7 @@ func appendStructured(b []byte, e *cloudevents.Event) ([]byte, bool) {
 // appendJSONString writes s as the SDK's JSON writer (jsoniter, without
 // HTML escaping) does: ", \, \n, \r and \t escaped, other control
 // characters as \u00XX, everything else as it is. It differs on purpose
-// from internal/event's appendString, which mirrors encoding/json (HTML
+// from internal/event/v1json's appendString, which mirrors encoding/json (HTML
 // characters, \b, \f, U+2028 escaped, invalid UTF-8 replaced): each writes
 // the bytes its own reference writes, and a test holds each to it.
 func appendJSONString(b []byte, s string) []byte {

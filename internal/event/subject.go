@@ -107,3 +107,5 @@ func appendSubjectPart(b []byte, s string) []byte {
 	}
 	return append(b, s[start:]...)
 }
+
+const hexDigits = "0123456789abcdef"

@@ -167,11 +167,15 @@ func (p *shardProcessor) convertLoop() {
 
 // items turns records into the dispatcher's items; a record that cannot
 // become an event is dropped (and counted), not allowed to stall the shard.
+// One without a sequence number (no stream record: v1json.ErrNoStreamRecord)
+// has no place in the window either: acknowledging it would move the
+// checkpoint to "", so it is left out, after the count and the log.
 func (p *shardProcessor) items(page stream.Page) []delivery.Item {
 	recs := page.Records
-	items := make([]delivery.Item, len(recs))
+	items := make([]delivery.Item, 0, len(recs))
 	for i := range recs {
-		it := &items[i]
+		items = append(items, delivery.Item{})
+		it := &items[len(items)-1]
 		if sr := recs[i].Dynamodb; sr != nil {
 			if sr.SequenceNumber != nil {
 				it.Seq = *sr.SequenceNumber
@@ -186,18 +190,34 @@ func (p *shardProcessor) items(page stream.Page) []delivery.Item {
 		}
 		var err error
 		if page.Errs != nil {
-			err = page.Errs[i] // the decoder could not write its data
+			err = page.Errs[i] // the decoder refused the record
 		}
 		if err == nil {
 			it.Event, err = p.conv.ConvertData(recs[i], data)
+		}
+		var eventID string
+		var raw types.Record
+		if err != nil {
+			if recs[i].EventID != nil {
+				eventID = *recs[i].EventID
+			}
+			raw = recs[i]
 		}
 		// The light record is not needed once converted: its key map goes
 		// now rather than when the whole page has entered the window.
 		recs[i] = types.Record{}
 		if err != nil {
-			p.m.EventsDropped.WithLabelValues(metrics.DropInvalid).Inc()
-			p.log.Error("a record could not be turned into an event; skipping it", "sequence", it.Seq, "error", err)
-			it.Drop = true
+			if it.Seq == "" {
+				// Without a sequence number it has no place in the shard's
+				// order nor in the checkpoint: counted and left out.
+				p.m.EventsDropped.WithLabelValues(metrics.DropInvalid).Inc()
+				p.log.Error("a record without a sequence number could not be turned into an event; skipping it", "event_id", eventID, "error", err)
+				items = items[:len(items)-1]
+				continue
+			}
+			p.log.Error("a record could not be turned into an event; it goes to the dead-letter sink as AWS sent it",
+				"sequence", it.Seq, "event_id", eventID, "error", err)
+			p.unconvertible(it, raw, err)
 			continue
 		}
 		it.Key = it.Event.Subject()
@@ -237,4 +257,34 @@ func dropReason(failure string) string {
 		return metrics.DropInvalid
 	}
 	return metrics.DropRejected
+}
+
+// unconvertible makes it an item for the dead-letter sink (delivery settles
+// it there, or drops and counts it as invalid without one): its event has
+// the attributes that could be read from r — the id (the sequence number
+// when the record has no eventID), subject and time — and the stream record
+// exactly as AWS sent it as data, when the decoder kept it. It keeps its
+// key's place in the shard's order.
+func (p *shardProcessor) unconvertible(it *delivery.Item, r types.Record, cause error) {
+	var rawJSON []byte
+	var rr interface{ RawRecord() []byte }
+	if errors.As(cause, &rr) {
+		rawJSON = rr.RawRecord()
+	}
+	if r.EventID == nil || *r.EventID == "" {
+		id := it.Seq
+		r.EventID = &id
+	}
+	ev, err := p.conv.ConvertData(r, rawJSON)
+	if err != nil {
+		// ConvertData needs only an id, which r now has.
+		it.Drop = true
+		return
+	}
+	it.Event = ev
+	it.Failure = delivery.FailureUnconvertible
+	if it.Key = ev.Subject(); it.Key == "" {
+		// Keys that could not be read: its own key, so it waits for nothing.
+		it.Key = "unconvertible/" + it.Seq
+	}
 }

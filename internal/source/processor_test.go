@@ -69,7 +69,10 @@ func (a *acks) last() string {
 }
 
 func newTestProcessor(sendCtx context.Context, s delivery.Sender, a *acks) *shardProcessor {
-	conv := &event.Converter{Source: "arn:aws:dynamodb:us-east-1:123456789012:table/orders"}
+	conv, err := event.NewConverter("arn:aws:dynamodb:us-east-1:123456789012:table/orders", nil)
+	if err != nil {
+		panic(err)
+	}
 	return newShardProcessor(sendCtx, stream.ShardRef{StreamARN: "s", ShardID: "shard-1"}, s, conv,
 		delivery.DispatcherOptions{Parallelism: 8}, a.ack, metrics.NewUnregistered(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 }

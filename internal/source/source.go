@@ -16,6 +16,7 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/internal/checkpoint"
 	"github.com/dynamodb-source/dynamodb-source/internal/delivery"
 	"github.com/dynamodb-source/dynamodb-source/internal/event"
+	"github.com/dynamodb-source/dynamodb-source/internal/event/v1json"
 	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
 	"github.com/dynamodb-source/dynamodb-source/internal/stream"
 )
@@ -68,12 +69,13 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	m := metrics.New(reg)
 
-	conv := &event.Converter{Source: spec.ARN}
+	var overrides map[string]string
 	if o := spec.CloudEventOverrides; o != nil {
-		if err := event.ValidateOverrides(o.Extensions); err != nil {
-			return fmt.Errorf("ceOverrides: %w", err)
-		}
-		conv.Overrides = o.Extensions
+		overrides = o.Extensions
+	}
+	conv, err := event.NewConverter(spec.ARN, overrides)
+	if err != nil {
+		return fmt.Errorf("ceOverrides: %w", err)
 	}
 
 	sender := cfg.Sender
@@ -235,10 +237,11 @@ func assumeRole(spec v1alpha1.AWSDynamoDBSourceSpec) string {
 	return ""
 }
 
-// decodeGetRecords decodes GetRecords answers and renders each record's
-// event data in one pass (event.DecodeGetRecords), for the shard processors'
-// Converter.ConvertData.
+// decodeGetRecords is the stream.Decoder of the source: TriggerMesh's data
+// shape (v1json) decodes each GetRecords answer and renders every record's
+// event data in one pass, for the shard processors' Converter.ConvertData.
+// The seam is described in internal/event/doc.go.
 func decodeGetRecords(body []byte) (*string, stream.Page, error) {
-	p, err := event.DecodeGetRecords(body)
+	p, err := v1json.DecodeGetRecords(body)
 	return p.NextShardIterator, stream.Page{Records: p.Records, Data: p.Data, Errs: p.Errs}, err
 }

@@ -1,4 +1,4 @@
-package event
+package v1json
 
 import (
 	"bytes"
@@ -32,10 +32,16 @@ func TestGoldenEvents(t *testing.T) {
 	}
 	cases = append(cases, tc{"NEW_AND_OLD_IMAGES_REMOVE_by_TTL", ttlRecord()})
 
-	c := &Converter{Source: testARN}
+	c := testConverter(t, nil)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := mustConvert(t, c, tc.rec)
+			e, err := convertRecord(c, tc.rec)
+			if err != nil {
+				t.Fatalf("Convert: %v", err)
+			}
+			if err := e.Validate(); err != nil {
+				t.Fatalf("Convert produced an invalid CloudEvent: %v", err)
+			}
 			var compact bytes.Buffer
 			if err := json.Compact(&compact, e.DataEncoded); err != nil || !bytes.Equal(compact.Bytes(), e.DataEncoded) {
 				t.Errorf("data is not compact JSON (err %v)", err)
@@ -60,7 +66,7 @@ func TestGoldenEvents(t *testing.T) {
 			}
 			want, err := os.ReadFile(path)
 			if err != nil {
-				t.Fatalf("%v (run go test ./internal/event -run TestGoldenEvents -update to create it)", err)
+				t.Fatalf("%v (run go test ./internal/event/v1json -run TestGoldenEvents -update to create it)", err)
 			}
 			if !bytes.Equal(got.Bytes(), want) {
 				t.Errorf("event differs from %s (if intended, rerun with -update and review the diff):\n%s",

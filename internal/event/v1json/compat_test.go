@@ -1,4 +1,4 @@
-package event
+package v1json
 
 import (
 	"bytes"
@@ -27,8 +27,7 @@ import (
 
 func convert(t testing.TB, r types.Record) []byte {
 	t.Helper()
-	c := Converter{Source: testARN}
-	e, err := c.Convert(r)
+	e, err := convertRecord(testConverter(t, nil), r)
 	if err != nil {
 		t.Fatalf("Convert: %v", err)
 	}
@@ -235,8 +234,7 @@ func TestDataImagesDecodeWithSDKv1UnmarshalMapToTheWrittenItem(t *testing.T) {
 	r.Dynamodb.NewImage = fromV1Map(newAV)
 	r.Dynamodb.OldImage = fromV1Map(oldAV)
 
-	c := Converter{Source: testARN}
-	e, err := c.Convert(r)
+	e, err := convertRecord(testConverter(t, nil), r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,4 +370,48 @@ func FuzzAppendStringMatchesEncodingJSON(f *testing.F) {
 			t.Errorf("appendString(%q) = %s, want %s", s, got, want)
 		}
 	})
+}
+
+// The oracle refuses what SDK v1 would have written wrongly or not at all.
+func TestOracleRefuses(t *testing.T) {
+	for rule, tc := range map[string]struct {
+		change  func(sr *types.StreamRecord)
+		wantErr string
+	}{
+		"an attribute type unknown to the SDK rather than emitting all nulls": {func(sr *types.StreamRecord) {
+			sr.NewImage["future"] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+				"x": &types.UnknownUnionMember{Tag: "VECTOR"},
+			}}
+		}, `NewImage: "future": "x": attribute value of unknown type "VECTOR"`},
+		"a time outside RFC 3339's years, as encoding/json does": {func(sr *types.StreamRecord) {
+			sr.ApproximateCreationDateTime = ptr(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))
+		}, "year outside of range"},
+	} {
+		t.Run(rule, func(t *testing.T) {
+			r := testRecord(types.StreamViewTypeNewImage, types.OperationTypeInsert)
+			tc.change(r.Dynamodb)
+			if _, err := convertRecord(testConverter(t, nil), r); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("Convert error = %v, want one containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// The encoder buffer is pooled; an event's data must not change when the
+// buffer is reused for the next record.
+func TestDataIsNotSharedWithTheEncoderPool(t *testing.T) {
+	c := testConverter(t, nil)
+	first, err := convertRecord(c, testRecord(types.StreamViewTypeNewAndOldImages, types.OperationTypeModify))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snapshot := bytes.Clone(first.DataEncoded)
+	for range 10 {
+		if _, err := convertRecord(c, ttlRecord()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(first.DataEncoded, snapshot) {
+		t.Error("data of an earlier event changed after later conversions")
+	}
 }

@@ -1,4 +1,4 @@
-package event
+package v1json
 
 import (
 	"fmt"

@@ -1,69 +1,21 @@
-package event
+package v1json
+
+// The oracle: SDK record -> TriggerMesh/SDK v1 JSON, the encoder that once
+// rendered the data from the records the SDK decoded. The source no longer
+// takes that path (DecodeGetRecords renders the data from the wire), so it
+// lives here, beside the tests it serves: it renders the expected data of
+// hand-built records (golden files, the converter's tests), and
+// compat_test.go holds it to SDK v1's encoding/json byte for byte.
 
 import (
 	"bytes"
-	"encoding/base64"
 	"fmt"
 	"slices"
 	"strconv"
 	"sync"
-	"time"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 )
-
-// The JSON written here must stay byte-identical to what encoding/json emits
-// for the AWS SDK for Go v1 dynamodbstreams.Record, which is what TriggerMesh
-// put in the event data. Those v1 structs have no json tags, so:
-//   - field names are the Go field names, in struct declaration order;
-//   - nil pointers, slices and maps are written as null, never omitted;
-//   - map keys are sorted by their raw bytes;
-//   - strings are escaped with HTML escaping on (json.Marshal's default);
-//   - []byte is standard padded base64;
-//   - *time.Time goes through time.Time.MarshalJSON (RFC 3339 with
-//     nanoseconds, trailing zeros trimmed).
-// compat_test.go holds the byte-equality tests that keep this true.
-
-// avFields are the fields of the SDK v1 dynamodb.AttributeValue struct in
-// declaration order. encoding/json writes all ten for every attribute value,
-// with null for all but the one that is set.
-var avFields = [...]string{"B", "BOOL", "BS", "L", "M", "N", "NS", "NULL", "S", "SS"}
-
-// Indexes into avFields, named so that the encoder reads like the union.
-const (
-	avB = iota
-	avBOOL
-	avBS
-	avL
-	avM
-	avN
-	avNS
-	avNULL
-	avS
-	avSS
-)
-
-// avPrefix[i] is everything an SDK v1 attribute value writes before the value
-// of field i, and avSuffix[i] everything after it; precomputing them turns
-// the nine null fields into two copies.
-var avPrefix, avSuffix [len(avFields)]string
-
-func init() {
-	for i, name := range avFields {
-		var pre, suf []byte
-		pre = append(pre, '{')
-		for _, f := range avFields[:i] {
-			pre = append(pre, `"`+f+`":null,`...)
-		}
-		pre = append(pre, `"`+name+`":`...)
-		for _, f := range avFields[i+1:] {
-			suf = append(suf, `,"`+f+`":null`...)
-		}
-		suf = append(suf, '}')
-		avPrefix[i], avSuffix[i] = string(pre), string(suf)
-	}
-}
 
 // bufPool holds encoding buffers: a record is encoded per stream event and
 // the buffer reaches several KiB for an item with both images.
@@ -354,13 +306,6 @@ func appendStrings(b []byte, ss []string) []byte {
 	return append(b, ']')
 }
 
-func appendStringPtr(b []byte, s *string) []byte {
-	if s == nil {
-		return append(b, "null"...)
-	}
-	return appendString(b, *s)
-}
-
 // appendEnum writes a v2 enum string, whose zero value "" stands for the
 // absent field that SDK v1 holds as a nil *string.
 func appendEnum(b []byte, s string) []byte {
@@ -368,96 +313,4 @@ func appendEnum(b []byte, s string) []byte {
 		return append(b, "null"...)
 	}
 	return appendString(b, s)
-}
-
-// appendBase64 writes a []byte value the way encoding/json does. nil is
-// written as "" (not null) because it only occurs inside a typed B or BS
-// slot; see appendAttributeValue.
-func appendBase64(b []byte, p []byte) []byte {
-	b = append(b, '"')
-	b = base64.StdEncoding.AppendEncode(b, p)
-	return append(b, '"')
-}
-
-// appendTime writes t as time.Time.MarshalJSON would, in UTC. Both AWS SDKs
-// decode ApproximateCreationDateTime (epoch seconds on the wire) as a UTC
-// time with millisecond precision, so for any record that came from the
-// service this is exactly SDK v1's output; converting hand-built records to
-// UTC keeps the data independent of the process's time zone.
-func appendTime(b []byte, t time.Time) ([]byte, error) {
-	t = t.UTC()
-	if y := t.Year(); y < 0 || y > 9999 {
-		// encoding/json refuses these too; RFC 3339 can't express them.
-		return b, fmt.Errorf("ApproximateCreationDateTime %v: year outside of range [0,9999]", t)
-	}
-	b = append(b, '"')
-	b = t.AppendFormat(b, time.RFC3339Nano)
-	return append(b, '"'), nil
-}
-
-const hexDigits = "0123456789abcdef"
-
-// htmlSafe[c] reports whether ASCII byte c is written as is inside a JSON
-// string by json.Marshal (which escapes HTML's <, > and &).
-var htmlSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := ' '; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-	}
-	return t
-}()
-
-// appendString writes s as a JSON string exactly as json.Marshal does:
-// short escapes for \b \f \n \r \t, \u00XX for other control characters and
-// for <, > and &, \ufffd for each invalid UTF-8 byte, and \u2028/\u2029
-// escaped. Mirrors appendString in the standard library's encoding/json.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if htmlSafe[c] {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

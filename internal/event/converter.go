@@ -3,6 +3,7 @@ package event
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -27,51 +28,48 @@ var (
 	opRemove any = string(types.OperationTypeRemove)
 )
 
-// Converter turns stream records of one table into CloudEvents. It holds
-// configuration only, so one value may be used from many goroutines as long
-// as its fields are not modified meanwhile.
+// Converter turns stream records of one table into CloudEvents around the
+// event data a data shape rendered (internal/event/v1json, TriggerMesh's).
+// It holds configuration only, checked once by NewConverter, so one value
+// may be used from many goroutines.
 type Converter struct {
-	// Source is the table ARN as configured; it becomes the event source.
-	Source string
-	// Overrides are the extensions from K_CE_OVERRIDES. They are applied
+	// source is the table ARN as configured, parsed once: the event source.
+	source cloudevents.URIRef
+	// overrides are the extensions from K_CE_OVERRIDES. They are applied
 	// last, so they win over the extensions set here (dynamodboperation
-	// included). Check them once with ValidateOverrides at startup.
-	Overrides map[string]string
+	// included).
+	overrides map[string]string
 }
 
-// Convert builds the CloudEvent for one stream record. It fails for a record
-// without eventID (the event would have no id), for an attribute value of a
-// type this SDK doesn't know, for an invalid Source, and for overrides that
-// ValidateOverrides rejects; the adapter decides what to do with such a
-// record, Convert never drops data silently.
-func (c *Converter) Convert(r types.Record) (cloudevents.Event, error) {
-	return c.ConvertData(r, nil)
+// NewConverter returns the converter of the table whose ARN is source, with
+// the K_CE_OVERRIDES extensions overrides (checked by ValidateOverrides;
+// copied, so the caller may change its map afterwards). It fails for an
+// empty or invalid source and for invalid overrides, saying how to fix
+// them: checked here once rather than on every record.
+func NewConverter(source string, overrides map[string]string) (*Converter, error) {
+	if source == "" {
+		return nil, errors.New("converter has no Source: set it to the table ARN")
+	}
+	src, err := url.Parse(source)
+	if err != nil {
+		return nil, fmt.Errorf("source %q is not a URI-reference: %w", source, err)
+	}
+	if err := ValidateOverrides(overrides); err != nil {
+		return nil, err
+	}
+	return &Converter{source: cloudevents.URIRef{URL: *src}, overrides: maps.Clone(overrides)}, nil
 }
 
-// ConvertData is Convert for a record whose event data is rendered already:
-// the light records of DecodeGetRecords and their Data. data is used as it
-// is, not copied. With nil data it is Convert.
+// ConvertData builds the CloudEvent for one stream record whose event data
+// is rendered already: a light record of v1json.DecodeGetRecords and its
+// Data (see the package doc for the path a record takes). data is used as
+// it is, not copied; nil data makes an event without data, which no data
+// shape hands over for a record it did not refuse. It fails for a record
+// without eventID (the event would have no id); the caller decides what to
+// do with such a record, ConvertData never drops data silently.
 func (c *Converter) ConvertData(r types.Record, data []byte) (cloudevents.Event, error) {
 	if r.EventID == nil || *r.EventID == "" {
 		return cloudevents.Event{}, errors.New("stream record has no eventID, which the CloudEvent id requires")
-	}
-	if c.Source == "" {
-		return cloudevents.Event{}, errors.New("converter has no Source: set it to the table ARN")
-	}
-	// Parsed per event rather than cached: it costs well under a microsecond
-	// and a cache would need synchronisation or a constructor.
-	src, err := url.Parse(c.Source)
-	if err != nil {
-		return cloudevents.Event{}, fmt.Errorf("source %q is not a URI-reference: %w", c.Source, err)
-	}
-	if err := ValidateOverrides(c.Overrides); err != nil {
-		return cloudevents.Event{}, err
-	}
-
-	if data == nil {
-		if data, err = marshalRecord(&r); err != nil {
-			return cloudevents.Event{}, fmt.Errorf("encoding data of stream record %s: %w", *r.EventID, err)
-		}
 	}
 
 	// One allocation for the context and the values it points to.
@@ -83,7 +81,7 @@ func (c *Converter) ConvertData(r types.Record, data []byte) (cloudevents.Event,
 	}{contentType: cloudevents.ApplicationJSON}
 	a.ctx = cloudevents.EventContextV1{
 		ID:              *r.EventID,
-		Source:          cloudevents.URIRef{URL: *src},
+		Source:          c.source,
 		Type:            Type,
 		DataContentType: &a.contentType,
 	}
@@ -97,8 +95,8 @@ func (c *Converter) ConvertData(r types.Record, data []byte) (cloudevents.Event,
 		}
 	}
 
-	if r.EventName != "" || len(c.Overrides) > 0 {
-		a.ctx.Extensions = make(map[string]any, 1+len(c.Overrides))
+	if r.EventName != "" || len(c.overrides) > 0 {
+		a.ctx.Extensions = make(map[string]any, 1+len(c.overrides))
 	}
 	switch r.EventName {
 	case "":
@@ -113,7 +111,7 @@ func (c *Converter) ConvertData(r types.Record, data []byte) (cloudevents.Event,
 	default:
 		a.ctx.Extensions[ExtensionOperation] = string(r.EventName)
 	}
-	for k, v := range c.Overrides {
+	for k, v := range c.overrides {
 		a.ctx.Extensions[k] = v
 	}
 
@@ -138,7 +136,6 @@ var reservedNames = []string{
 // value must be sendable as an HTTP header in binary mode. The error lists
 // every offending extension, sorted, with how to fix it.
 func ValidateOverrides(overrides map[string]string) error {
-	// Fast path without allocation: Convert calls this for every event.
 	ok := true
 	for k, v := range overrides {
 		if overrideProblem(k, v) != "" {

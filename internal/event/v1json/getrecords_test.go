@@ -1,9 +1,10 @@
-package event
+package v1json
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -15,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go/private/protocol/json/jsonutil"
 	v1streams "github.com/aws/aws-sdk-go/service/dynamodbstreams"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/event"
 )
 
 // decodeCases are GetRecords answers for DecodeGetRecords, beside
@@ -42,7 +45,10 @@ var decodeCases = map[string]string{
 	"user identity of a TTL removal": `{"Records":[{"eventID":"x","eventName":"REMOVE","dynamodb":{"SequenceNumber":"1"},
 		"userIdentity":{"PrincipalId":"dynamodb.amazonaws.com","Type":"Service"}}]}`,
 	"empty strings and bytes that are not UTF-8": "{\"Records\":[{\"eventID\":\"a\xffb\",\"eventName\":\"\",\"dynamodb\":{\"SequenceNumber\":\"\xff\",\"StreamViewType\":\"\",\"NewImage\":{\"k\xfe\":{\"S\":\"\xc3\"}}}}]}",
-	"nulls where values may be":                  `{"Records":[{"awsRegion":null,"eventID":"x","eventName":null,"dynamodb":null,"userIdentity":null}]}`,
+	// "dynamodb": null itself makes the record refused: see
+	// TestDecodeGetRecordsRefusesARecordWithoutStreamRecord.
+	"nulls where values may be": `{"Records":[{"awsRegion":null,"eventID":"x","eventName":null,"userIdentity":null,"dynamodb":{
+		"ApproximateCreationDateTime":null,"Keys":null,"NewImage":null,"OldImage":null,"SequenceNumber":"1","SizeBytes":null,"StreamViewType":null}}]}`,
 	"unknown fields are ignored": `{"Later":1,"Records":[{"eventID":"x","extra":{"deep":[1,2]},
 		"dynamodb":{"SequenceNumber":"1","Extra":true,"Keys":{"k":{"N":"1"}}}}]}`,
 	"sets and lists, empty and nested": `{"Records":[{"eventID":"x","dynamodb":{"SequenceNumber":"1","NewImage":{
@@ -123,9 +129,12 @@ func TestConvertDataOfDecodedRecordsEqualsConvert(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Converter{Source: "arn:aws:dynamodb:eu-west-1:123456789012:table/users", Overrides: map[string]string{"team": "data"}}
+	c, err := event.NewConverter("arn:aws:dynamodb:eu-west-1:123456789012:table/users", map[string]string{"team": "data"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range out.Records {
-		want, err := c.Convert(out.Records[i])
+		want, err := convertRecord(c, out.Records[i])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,10 +211,64 @@ func TestDecodeGetRecordsReportsARecordWithAnUnknownType(t *testing.T) {
 	if page.Errs[0] == nil || !strings.Contains(page.Errs[0].Error(), `attribute value of unknown type "VEC"`) || page.Data[0] != nil {
 		t.Errorf("record e-1: error %v, data %s; want the unknown type named and no data", page.Errs[0], page.Data[0])
 	}
+	if raw := rawOf(page.Errs[0]); !strings.HasPrefix(raw, `{"eventID":"e-1"`) || !strings.HasSuffix(raw, `"SequenceNumber":"1"}}`) {
+		t.Errorf("record e-1: raw record %q, want the record's text", raw)
+	}
 	if str(page.Records[0].Dynamodb.SequenceNumber) != "1" || str(page.Records[0].EventID) != "e-1" {
 		t.Errorf("record e-1's light record %+v lost its id or sequence number", page.Records[0])
 	}
 	if page.Errs[1] != nil || !strings.Contains(string(page.Data[1]), `"S":"fine"`) {
 		t.Errorf("record e-2: error %v, data %s; want it decoded", page.Errs[1], page.Data[1])
 	}
+}
+
+// A record without stream record ("dynamodb" absent or null; the service
+// never sends one) has no sequence number and no key: it is refused, not
+// the page, and not left with a nil Dynamodb that the reader would trip
+// over. Its error keeps the record's text for a dead-letter sink, and its
+// light record what could be read.
+func TestDecodeGetRecordsRefusesARecordWithoutStreamRecord(t *testing.T) {
+	absent := `{"eventID":"e-absent","eventName":"INSERT","awsRegion":"eu-west-1"}`
+	null := `{"eventID":"e-null", "dynamodb" : null}`
+	fine := `{"eventID":"e-fine","dynamodb":{"Keys":{"pk":{"S":"a"}},"SequenceNumber":"3"}}`
+	body := []byte("{\"Records\":[ " + absent + ",\n" + null + "," + fine + "]}")
+	page, err := DecodeGetRecords(body)
+	if err != nil {
+		t.Fatalf("DecodeGetRecords: %v", err)
+	}
+	if len(page.Records) != 3 || len(page.Data) != 3 || len(page.Errs) != 3 {
+		t.Fatalf("%d records, %d data, %d errors; want 3 each", len(page.Records), len(page.Data), len(page.Errs))
+	}
+	for i, raw := range []string{absent, null} {
+		rec, err := page.Records[i], page.Errs[i]
+		if !errors.Is(err, ErrNoStreamRecord) || page.Data[i] != nil {
+			t.Errorf("record %d: error %v, data %s; want ErrNoStreamRecord and no data", i, err, page.Data[i])
+		}
+		var re interface{ RawRecord() []byte }
+		if !errors.As(err, &re) || string(re.RawRecord()) != raw {
+			t.Errorf("record %d: raw record %q, want %q", i, rawOf(err), raw)
+		}
+		if rec.Dynamodb == nil || rec.Dynamodb.SequenceNumber != nil {
+			t.Errorf("record %d: Dynamodb %+v, want an empty stream record", i, rec.Dynamodb)
+		}
+		if want := []string{"e-absent", "e-null"}[i]; str(rec.EventID) != want {
+			t.Errorf("record %d: eventID %s, want %s", i, str(rec.EventID), want)
+		}
+	}
+	if page.Errs[2] != nil || !strings.Contains(string(page.Data[2]), `"SequenceNumber":"3"`) {
+		t.Errorf("record e-fine: error %v, data %s; want it decoded", page.Errs[2], page.Data[2])
+	}
+	// The raw record is a copy: the body is the reader's buffer, reused.
+	clear(body)
+	if got := rawOf(page.Errs[0]); got != absent {
+		t.Errorf("raw record changed with the body: %q", got)
+	}
+}
+
+func rawOf(err error) string {
+	var re *RecordError
+	if errors.As(err, &re) {
+		return string(re.Raw)
+	}
+	return "<none>"
 }

@@ -3,6 +3,7 @@ package stream
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"reflect"
@@ -15,16 +16,20 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/aws/aws-sdk-go/private/protocol/json/jsonutil"
+	v1streams "github.com/aws/aws-sdk-go/service/dynamodbstreams"
 	"github.com/aws/smithy-go"
 
 	"github.com/dynamodb-source/dynamodb-source/internal/event"
+	"github.com/dynamodb-source/dynamodb-source/internal/event/v1json"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/ddblocal"
 )
 
 // The Decoder is the SDK's protocol for nothing but a successful GetRecords
 // body: read twice with one iterator from a real DynamoDB Local stream, the
-// SDK's records through Convert and the decoded ones through ConvertData
-// make the same events, and the light records carry what reading needs.
+// SDK's records with SDK v1's data for the same answer (TriggerMesh's) and
+// the decoded ones with theirs make the same events, and the light records
+// carry what reading needs.
 func TestDecoderReadsWhatTheSDKReads(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: starts DynamoDB Local")
@@ -74,9 +79,13 @@ func TestDecoderReadsWhatTheSDKReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var extra Page
+	var (
+		extra Page
+		raw   []byte // the last answer, for SDK v1 to decode too
+	)
 	dec := Decoder(func(body []byte) (*string, Page, error) {
-		p, err := event.DecodeGetRecords(body)
+		raw = bytes.Clone(body)
+		p, err := v1json.DecodeGetRecords(body)
 		return p.NextShardIterator, Page{Records: p.Records, Data: p.Data, Errs: p.Errs}, err
 	})
 	var body []byte // the shard reader's buffer, kept from call to call
@@ -99,10 +108,21 @@ func TestDecoderReadsWhatTheSDKReads(t *testing.T) {
 	if decoded.NextShardIterator == nil || sdk.NextShardIterator == nil {
 		t.Errorf("next iterator %v, SDK's %v; want both", decoded.NextShardIterator, sdk.NextShardIterator)
 	}
-	conv := &event.Converter{Source: tableARN}
+	var v1out v1streams.GetRecordsOutput
+	if err := jsonutil.UnmarshalJSON(&v1out, bytes.NewReader(raw)); err != nil || len(v1out.Records) != 3 {
+		t.Fatalf("SDK v1 decoded %d records: %v", len(v1out.Records), err)
+	}
+	conv, err := event.NewConverter(tableARN, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i, want := range sdk.Records {
 		got := decoded.Records[i]
-		wantEv, err := conv.Convert(want)
+		v1data, err := json.Marshal(v1out.Records[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantEv, err := conv.ConvertData(want, v1data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,6 +174,12 @@ func TestReadBody(t *testing.T) {
 			body: strings.NewReader("{}"), length: 1 << 40, want: []byte("{}"), maxCap: maxKeptBody + 16<<10},
 		{name: "an empty body is empty",
 			body: strings.NewReader(""), length: 0, want: []byte{}},
+		{name: "an answer over the cap is an error that says so, not memory exhaustion",
+			body: io.LimitReader(zeros{}, maxBody+1), length: -1, wantErr: errBodyTooLarge, maxCap: maxBody + maxBody/4},
+		{name: "an answer of exactly the cap is read",
+			body: io.LimitReader(zeros{}, maxBody), length: -1, want: make([]byte, maxBody)},
+		{name: "a claimed length over the cap is no reason to read beyond it",
+			body: io.LimitReader(zeros{}, 2*maxBody), length: 2 * maxBody, wantErr: errBodyTooLarge, maxCap: maxBody + maxBody/4},
 		{name: "a read error is returned",
 			body: io.MultiReader(bytes.NewReader(page[:100]), iotest.ErrReader(errRead)), length: int64(len(page)), wantErr: errRead},
 	} {
@@ -161,6 +187,9 @@ func TestReadBody(t *testing.T) {
 			got, err := readBody(tc.buf, tc.body, tc.length)
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("error %v, want %v", err, tc.wantErr)
+			}
+			if tc.maxCap > 0 && cap(got) > tc.maxCap {
+				t.Errorf("buffer of %d bytes, want at most %d", cap(got), tc.maxCap)
 			}
 			if tc.wantErr != nil {
 				return
@@ -176,4 +205,12 @@ func TestReadBody(t *testing.T) {
 			}
 		})
 	}
+}
+
+// zeros is an endless body.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

@@ -20,7 +20,7 @@ import (
 
 func mustConvert(t testing.TB, c *Converter, r types.Record) cloudevents.Event {
 	t.Helper()
-	e, err := c.Convert(r)
+	e, err := c.ConvertData(r, testData(r))
 	if err != nil {
 		t.Fatalf("Convert: %v", err)
 	}
@@ -31,7 +31,7 @@ func mustConvert(t testing.TB, c *Converter, r types.Record) cloudevents.Event {
 }
 
 func TestConvertAttributes(t *testing.T) {
-	c := &Converter{Source: testARN}
+	c := newTestConverter(t, nil)
 	modify := testRecord(types.StreamViewTypeNewAndOldImages, types.OperationTypeModify)
 	noTime := testRecord(types.StreamViewTypeKeysOnly, types.OperationTypeInsert)
 	noTime.Dynamodb.ApproximateCreationDateTime = nil
@@ -103,7 +103,7 @@ func TestConvertAttributes(t *testing.T) {
 			if e.DataBase64 {
 				t.Error("DataBase64 is set")
 			}
-			if !bytes.HasPrefix(e.Data(), []byte(`{"AwsRegion":"eu-west-1",`)) {
+			if !bytes.Equal(e.Data(), testData(modify)) {
 				t.Errorf("data = %.60s…", e.Data())
 			}
 		}},
@@ -149,7 +149,7 @@ func TestConvertOverrides(t *testing.T) {
 			map[string]any{"dynamodboperation": "INSERT"}},
 	} {
 		t.Run(tc.rule, func(t *testing.T) {
-			e := mustConvert(t, &Converter{Source: testARN, Overrides: tc.overrides}, r)
+			e := mustConvert(t, newTestConverter(t, tc.overrides), r)
 			got := e.Extensions()
 			if len(got) != len(tc.want) {
 				t.Fatalf("extensions = %v, want %v", got, tc.want)
@@ -203,12 +203,11 @@ func TestValidateOverrides(t *testing.T) {
 					t.Errorf("error %q does not contain %q", err, w)
 				}
 			}
-			// The same check guards Convert, so a bad override can't slip
-			// into events when a caller skipped validation.
-			_, cerr := (&Converter{Source: testARN, Overrides: tc.overrides}).Convert(
-				testRecord(types.StreamViewTypeKeysOnly, types.OperationTypeInsert))
+			// The same check guards NewConverter, so a bad override can't
+			// slip into events when a caller skipped validation.
+			_, cerr := NewConverter(testARN, tc.overrides)
 			if cerr == nil || cerr.Error() != err.Error() {
-				t.Errorf("Convert error = %v, want %v", cerr, err)
+				t.Errorf("NewConverter error = %v, want %v", cerr, err)
 			}
 		})
 	}
@@ -218,41 +217,56 @@ func TestConvertRefuses(t *testing.T) {
 	good := func() types.Record { return testRecord(types.StreamViewTypeNewImage, types.OperationTypeInsert) }
 	for _, tc := range []struct {
 		rule    string
-		source  string
 		rec     types.Record
 		wantErr string
 	}{
-		{"a record without eventID, since the event needs an id", testARN, func() types.Record {
+		{"a record without eventID, since the event needs an id", func() types.Record {
 			r := good()
 			r.EventID = nil
 			return r
 		}(), "no eventID"},
-		{"a record with an empty eventID", testARN, func() types.Record {
+		{"a record with an empty eventID", func() types.Record {
 			r := good()
 			r.EventID = ptr("")
 			return r
 		}(), "no eventID"},
-		{"a converter without source", "", good(), "no Source"},
-		{"a source that is no URI-reference", ":table/Users", good(), "not a URI-reference"},
-		{"an attribute type unknown to the SDK rather than emitting all nulls", testARN, func() types.Record {
-			r := good()
-			r.Dynamodb.NewImage["future"] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
-				"x": &types.UnknownUnionMember{Tag: "VECTOR"},
-			}}
-			return r
-		}(), `NewImage: "future": "x": attribute value of unknown type "VECTOR"`},
-		{"a time outside RFC 3339's years, as encoding/json does", testARN, func() types.Record {
-			r := good()
-			r.Dynamodb.ApproximateCreationDateTime = ptr(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))
-			return r
-		}(), "year outside of range"},
 	} {
 		t.Run(tc.rule, func(t *testing.T) {
-			_, err := (&Converter{Source: tc.source}).Convert(tc.rec)
+			_, err := newTestConverter(t, nil).ConvertData(tc.rec, []byte(`{}`))
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("Convert error = %v, want one containing %q", err, tc.wantErr)
+				t.Errorf("ConvertData error = %v, want one containing %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+// The source is checked once, by the constructor, not on every record.
+func TestNewConverterRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		rule    string
+		source  string
+		wantErr string
+	}{
+		{"a converter without source", "", "no Source"},
+		{"a source that is no URI-reference", ":table/Users", "not a URI-reference"},
+	} {
+		t.Run(tc.rule, func(t *testing.T) {
+			if _, err := NewConverter(tc.source, nil); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("NewConverter error = %v, want one containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// The converter keeps its own overrides: changing the caller's map after
+// NewConverter checked it cannot put an unchecked extension into events.
+func TestConverterKeepsTheOverridesItChecked(t *testing.T) {
+	overrides := map[string]string{"team": "billing"}
+	c := newTestConverter(t, overrides)
+	overrides["type"] = "hijacked"
+	e := mustConvert(t, c, testRecord(types.StreamViewTypeKeysOnly, types.OperationTypeInsert))
+	if e.Type() != Type || e.Extensions()["team"] != "billing" || len(e.Extensions()) != 2 {
+		t.Errorf("event type %q, extensions %v; want the overrides as checked", e.Type(), e.Extensions())
 	}
 }
 
@@ -261,7 +275,7 @@ func TestConvertRefuses(t *testing.T) {
 func TestEventSurvivesHTTPBinaryMode(t *testing.T) {
 	r := testRecord(types.StreamViewTypeNewAndOldImages, types.OperationTypeModify)
 	r.Dynamodb.Keys = keyMap{"pk": strAttr(" user\n#1 "), "sk": strAttr("a,b=c\u00a0")}
-	c := &Converter{Source: testARN, Overrides: map[string]string{"team": "billing"}}
+	c := newTestConverter(t, map[string]string{"team": "billing"})
 	sent := mustConvert(t, c, r)
 
 	received := make(chan cloudevents.Event, 1)
@@ -318,26 +332,12 @@ func TestEventSurvivesHTTPBinaryMode(t *testing.T) {
 	}
 }
 
-// The encoder buffer is pooled; an event's data must not change when the
-// buffer is reused for the next record.
-func TestDataIsNotSharedWithTheEncoderPool(t *testing.T) {
-	c := &Converter{Source: testARN}
-	first := mustConvert(t, c, testRecord(types.StreamViewTypeNewAndOldImages, types.OperationTypeModify))
-	snapshot := bytes.Clone(first.DataEncoded)
-	for range 10 {
-		mustConvert(t, c, ttlRecord())
-	}
-	if !bytes.Equal(first.DataEncoded, snapshot) {
-		t.Error("data of an earlier event changed after later conversions")
-	}
-}
-
 func TestConvertIsSafeForConcurrentUse(t *testing.T) {
-	c := &Converter{Source: testARN, Overrides: map[string]string{"team": "x"}}
+	c := newTestConverter(t, map[string]string{"team": "x"})
 	var records []types.Record
 	var want [][]byte
-	for _, view := range streamViewTypes {
-		for _, op := range operations {
+	for _, view := range views {
+		for _, op := range ops {
 			r := testRecord(view, op)
 			records = append(records, r)
 			want = append(want, mustConvert(t, c, r).DataEncoded)
@@ -351,7 +351,7 @@ func TestConvertIsSafeForConcurrentUse(t *testing.T) {
 			defer wg.Done()
 			for i := range records {
 				i := (i + g) % len(records)
-				e, err := c.Convert(records[i])
+				e, err := c.ConvertData(records[i], testData(records[i]))
 				if err != nil {
 					errs <- err.Error()
 				} else if !bytes.Equal(e.DataEncoded, want[i]) {

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"slices"
 
@@ -10,12 +11,16 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-// Decoder decodes the body of a successful GetRecords answer in place of
-// the SDK: the next iterator, the records and, for each record, its event
-// data. The records may be light ones, with what reading needs (eventID,
-// eventName, Keys, SequenceNumber, ApproximateCreationDateTime) and the rest
-// only in the data. event.DecodeGetRecords is the one the source uses: it
-// costs a fraction of the SDK's decoding and the data's rendering after it.
+// Decoder is the seam between reading and the event data: it decodes the
+// body of a successful GetRecords answer in place of the SDK, returning the
+// next iterator, the records and, for each record, its event data or why it
+// is refused. The records may be light ones, with what reading needs
+// (eventID, eventName, Keys, SequenceNumber, ApproximateCreationDateTime)
+// and the rest only in the data; their Dynamodb must not be nil. A data
+// shape's DecodeGetRecords (internal/event/v1json's for the source) is
+// adapted to it in internal/source; internal/event/doc.go describes the
+// whole path. The body is the reader's buffer, reused for the next answer:
+// nothing returned may point into it.
 type Decoder func(body []byte) (nextIterator *string, page Page, err error)
 
 // into returns the GetRecords option that makes d decode the answer, and
@@ -68,8 +73,19 @@ func (p *decodingProtocol) DeserializeResponse(ctx context.Context, schema *smit
 // records); a larger one is read, then let go.
 const maxKeptBody = 4 << 20
 
+// maxBody caps a GetRecords answer: AWS pages are at most 1 MB of records,
+// so 16 MiB is room for any JSON around them, and an endpoint that sends
+// more (a wrong --endpoint.url, a broken proxy) gets an error that says so
+// rather than the memory of the process.
+const maxBody = 16 << 20
+
+// errBodyTooLarge is the error for an answer over maxBody.
+var errBodyTooLarge = fmt.Errorf("reading GetRecords answer: larger than %d MiB, while AWS pages are at most 1 MB of records: "+
+	"check that --endpoint.url points at DynamoDB Streams", maxBody>>20)
+
 // readBody reads r into buf, from its start, growing it as needed, and
-// returns what it read. A shard reads a page every few milliseconds while it
+// returns what it read, up to maxBody bytes: beyond, it fails with
+// errBodyTooLarge. A shard reads a page every few milliseconds while it
 // drains, so its buffer is kept from call to call rather than pooled: a
 // sync.Pool is emptied by every garbage collection, which here comes every
 // page or two, and each page then paid for a new buffer. When the length is
@@ -85,11 +101,17 @@ func readBody(buf []byte, r io.Reader, length int64) ([]byte, error) {
 	}
 	for {
 		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, max(cap(buf), 64<<10))
+			if len(buf) > maxBody {
+				return buf[:0], errBodyTooLarge
+			}
+			buf = slices.Grow(buf, min(max(cap(buf), 64<<10), maxBody+1-len(buf)))
 		}
 		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if err == io.EOF {
+			if len(buf) > maxBody {
+				return buf[:0], errBodyTooLarge
+			}
 			return buf, nil
 		}
 		if err != nil {
