@@ -1,8 +1,8 @@
 package checkpoint
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -85,25 +85,26 @@ func (f *File) Path() string { return f.path }
 
 // Load implements Store.
 func (f *File) Load(context.Context) (State, error) {
-	var s State
+	var b []byte
 	err := f.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketName).Get(stateKey)
-		if b == nil {
-			return nil
-		}
-		return json.Unmarshal(b, &s)
+		// The value is valid only inside the transaction.
+		b = bytes.Clone(tx.Bucket(bucketName).Get(stateKey))
+		return nil
 	})
 	if err != nil {
 		return State{}, fmt.Errorf("loading checkpoints from %s: %w", f.path, err)
 	}
-	return s, nil
+	if b == nil {
+		return State{}, nil
+	}
+	return decode(b, f.path)
 }
 
 // Save implements Store.
 func (f *File) Save(_ context.Context, s State) error {
-	b, err := json.Marshal(s)
+	b, err := encode(s)
 	if err != nil {
-		return fmt.Errorf("encoding checkpoints: %w", err)
+		return err
 	}
 	if err := f.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketName).Put(stateKey, b)

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -31,8 +30,8 @@ func runWithServer(ctx context.Context, cfg source.Config, srvOpts serverOptions
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	cfg.Registry = reg
 	cfg.Logger = log
-	var ready atomic.Bool
-	cfg.Ready = func() { ready.Store(true) }
+	ready := metrics.NewReadiness("the source has not found its stream yet")
+	cfg.Ready, cfg.NotReady = ready.Ready, ready.NotReady
 
 	g, ctx := errgroup.WithContext(ctx)
 	if port := srvOpts.Port; port > 0 {
@@ -41,7 +40,7 @@ func runWithServer(ctx context.Context, cfg source.Config, srvOpts serverOptions
 		if err != nil {
 			return fmt.Errorf("listening for metrics on port %d: %w", port, err)
 		}
-		srv := &metrics.Server{Gatherer: reg, Ready: ready.Load, Pprof: srvOpts.Pprof}
+		srv := &metrics.Server{Gatherer: reg, Readiness: ready, Pprof: srvOpts.Pprof}
 		log.Info("serving metrics and health", "port", port, "pprof", srvOpts.Pprof)
 		g.Go(func() error { return srv.Serve(ctx, ln) })
 	}
