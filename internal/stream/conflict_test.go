@@ -48,7 +48,7 @@ func TestACheckpointConflictStopsTheReaderWithoutOverwriting(t *testing.T) {
 	r := newRig(t, fakestreams.Options{})
 	st := r.srv.AddStream(fakestreams.StreamSpec{Table: "orders"})
 	sh := st.AddShard("s", "")
-	sh.Append(puts("s", 2)...)
+	first := sh.Append(puts("s", 2)...)
 	r.store = kubeStore(t, ns)
 	s := newSink()
 	opts := withLogs(t, options())
@@ -63,7 +63,7 @@ func TestACheckpointConflictStopsTheReaderWithoutOverwriting(t *testing.T) {
 	other := kubeStore(t, ns)
 	waitFor(t, "the first records saved", func() bool {
 		got, err := other.Load(ctx)
-		return err == nil && got.Streams[st.ARN] != nil && got.Streams[st.ARN].Shards["s"].Sequence != ""
+		return err == nil && got.Streams[st.ARN] != nil && got.Streams[st.ARN].Shards["s"].Sequence == first[1]
 	})
 	// The second adapter takes over the shard and saves its own progress.
 	theirs, err := other.Load(ctx)
