@@ -76,3 +76,27 @@ func Claim(kind string, existing metav1.Object, src *v1alpha1.AWSDynamoDBSource,
 func HandOver() map[string]string {
 	return map[string]string{LabelManagedBy: ManagedBy}
 }
+
+// ReasonCheckpointStoreNotKept: checkpoint.store file on Kubernetes.
+const ReasonCheckpointStoreNotKept = "CheckpointStoreNotKept"
+
+// CheckSpec refuses what a source may ask for on the command line but not on
+// Kubernetes: a file checkpoint store (it would live on the pod's emptyDir,
+// lost whenever the pod is replaced, and the source would start again from
+// startingPosition: skipping the changes made meanwhile with LATEST,
+// repeating 24 hours of them with TRIM_HORIZON), and adapterOverrides.env
+// entries CheckEnvOverrides refuses. Nil when there is nothing to refuse.
+func CheckSpec(src *v1alpha1.AWSDynamoDBSource) *Refusal {
+	if CheckpointStore(src) == v1alpha1.CheckpointStoreFile {
+		return &Refusal{
+			Reason: ReasonCheckpointStoreNotKept,
+			Message: "spec.checkpoint.store file keeps progress on the adapter pod's own disk (an emptyDir), lost whenever the pod is " +
+				"replaced, after which the source starts again from startingPosition, skipping or repeating changes: " +
+				"drop spec.checkpoint (the kubernetes store, a ConfigMap beside the source, is the default here), or use memory",
+		}
+	}
+	if ov := src.Spec.AdapterOverrides; ov != nil {
+		return CheckEnvOverrides(ov.Env)
+	}
+	return nil
+}
