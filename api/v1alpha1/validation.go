@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"time"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/safeurl"
 )
 
 // Validate checks a spec the way a user needs it checked: each problem is
@@ -128,23 +130,10 @@ func validateHTTPURL(s string) error {
 		return fmt.Errorf("it is not a URL: %v", errors.Unwrap(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%q is not an http(s) URL: give one such as http://localhost:8080", redactURL(u))
+		return fmt.Errorf("%q is not an http(s) URL: give one such as http://localhost:8080", safeurl.Redact(u))
 	}
 	if u.Host == "" {
-		return fmt.Errorf("%q has no host: give one such as http://localhost:8080", redactURL(u))
+		return fmt.Errorf("%q has no host: give one such as http://localhost:8080", safeurl.Redact(u))
 	}
 	return nil
-}
-
-// redactURL returns u without its userinfo and with its query replaced by
-// a marker, as internal/delivery shows a sink URL: sinks take passwords in
-// the userinfo and keys in the query.
-func redactURL(u *url.URL) string {
-	c := *u
-	c.User = nil
-	c.Fragment, c.RawFragment = "", ""
-	if c.RawQuery != "" || c.ForceQuery {
-		c.RawQuery, c.ForceQuery = "redacted", false
-	}
-	return c.String()
 }
