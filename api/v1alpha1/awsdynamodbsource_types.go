@@ -193,6 +193,15 @@ type AdapterOverrides struct {
 	Annotations map[string]string `json:"annotations,omitempty"`
 	// +optional
 	Labels map[string]string `json:"labels,omitempty"`
+	// Env adds literal variables to the adapter's container. Variables the
+	// adapter, the AWS SDK, TLS or the Go runtime's debugging read (AWS_*,
+	// K_*, SSL_CERT_*, *_PROXY, GODEBUG, the adapter's own) and valueFrom
+	// are refused: they would let a source's author send the adapter's
+	// credentials or events elsewhere. The controller checks the rest of the
+	// list (any case of *_PROXY, the adapter's own names).
+	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:XValidation:rule="self.all(e, !has(e.valueFrom))",message="spec.adapterOverrides.env: valueFrom is not allowed, give literal values only"
+	// +kubebuilder:validation:XValidation:rule="self.all(e, !e.name.startsWith('AWS_') && !e.name.startsWith('K_') && !e.name.startsWith('SSL_CERT_') && !e.name.endsWith('_PROXY') && !e.name.endsWith('_proxy') && e.name != 'GODEBUG')",message="spec.adapterOverrides.env: AWS_*, K_*, SSL_CERT_*, *_PROXY and GODEBUG are read by the AWS SDK, the adapter or TLS and may not be set: use the spec's fields"
 	// +optional
 	Env []corev1.EnvVar `json:"env,omitempty"`
 	// +optional
