@@ -76,7 +76,9 @@ func lastSequence(t *testing.T, sink *cesink.Sink) string {
 	t.Helper()
 	last := ""
 	for _, e := range sink.Events() {
-		var data struct{ Dynamodb struct{ SequenceNumber string } }
+		var data struct {
+			Dynamodb struct{ SequenceNumber string }
+		}
 		if err := json.Unmarshal(e.Data(), &data); err != nil {
 			t.Fatalf("event %s: %v", e.ID(), err)
 		}
