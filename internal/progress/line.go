@@ -34,6 +34,12 @@ func Next(prev, cur Snapshot, caughtUp bool) (line string, nowCaughtUp bool) {
 	if idle {
 		return "caught up: " + delivered(cur) + ", " + shards(cur) + "; waiting for new changes", true
 	}
+	if cur.Read == 0 && cur.Delivered == 0 {
+		// Still looking for the stream or holding the first iterator: a
+		// line of zeros would only say "catching up" to a source with
+		// nothing to catch up (a LATEST start).
+		return "", false
+	}
 	return catchingUp(prev, cur), false
 }
 
