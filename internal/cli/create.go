@@ -42,8 +42,8 @@ paths: --auth.credentials.accessKeyID is spec.auth.credentials.accessKeyID.
 
 While it reads a backlog, and stderr is a terminal, it writes a progress line
 there every few seconds (changes delivered, rate, iterator age, shards), then
-one line once it is caught up; --progress always or never overrides that, and
---log-level warn or error silences it too.
+one line once it is caught up. Not on a pipe or a file, nor at --log-level warn
+or error; --progress always or never overrides that choice.
 
 The garbage collector runs at GOGC=50 (less memory for a little CPU) unless
 the GOGC environment variable is set.`,
