@@ -17,6 +17,10 @@ const BehindAge = 30 * time.Second
 // tick before) and whether the source is now caught up; caughtUp is what
 // the previous call said. An empty line means: write nothing.
 //
+// Once caught up, the lines resume only when changes were delivered over the
+// tick and some shard's iterator age, set by those deliveries, is past
+// BehindAge.
+//
 // Caught up is when, over the tick, the source asked for records
 // (GetRecords calls grew), got none (records read did not grow), and has
 // nothing in flight (no checkpoint lag), with at least one shard open: every
@@ -25,7 +29,7 @@ const BehindAge = 30 * time.Second
 // it when no more come.
 func Next(prev, cur Snapshot, caughtUp bool) (line string, nowCaughtUp bool) {
 	if caughtUp {
-		if cur.Delivered > prev.Delivered && cur.AgeKnown && cur.Age >= BehindAge.Seconds() {
+		if cur.Delivered > prev.Delivered && freshAge(prev, cur) >= BehindAge.Seconds() {
 			return catchingUp(prev, cur), false
 		}
 		return "", true
@@ -41,6 +45,19 @@ func Next(prev, cur Snapshot, caughtUp bool) (line string, nowCaughtUp bool) {
 		return "", false
 	}
 	return catchingUp(prev, cur), false
+}
+
+// freshAge is the largest iterator age that an acknowledgement set between
+// prev and cur: a shard at its end keeps the age of its last record forever,
+// which says nothing about the shards still receiving changes.
+func freshAge(prev, cur Snapshot) float64 {
+	fresh := 0.0
+	for shard, age := range cur.Ages {
+		if was, ok := prev.Ages[shard]; (!ok || was != age) && age > fresh {
+			fresh = age
+		}
+	}
+	return fresh
 }
 
 // catchingUp is the line written every tick while a backlog is read.

@@ -53,9 +53,17 @@ func TestNext(t *testing.T) {
 			at(Snapshot{Delivered: 10, Read: 10, Polls: 9, Age: 3600, AgeKnown: true, Active: 1}, 5), true,
 			"", true},
 		{"falling behind again resumes the lines",
-			at(Snapshot{Delivered: 10, Read: 10, Polls: 5, Age: 1, AgeKnown: true, Active: 1}, 0),
-			at(Snapshot{Delivered: 20, Read: 500, Polls: 9, Lag: 480, Age: 45, AgeKnown: true, Active: 1}, 5), true,
+			at(Snapshot{Delivered: 10, Read: 10, Polls: 5, Age: 1, AgeKnown: true, Ages: map[string]float64{"a": 1}, Active: 1}, 0),
+			at(Snapshot{Delivered: 20, Read: 500, Polls: 9, Lag: 480, Age: 45, AgeKnown: true, Ages: map[string]float64{"a": 45}, Active: 1}, 5), true,
 			"catching up: 20 changes delivered, 2/s, iterator age 45s, 1 shard reading", false},
+		{"a new shard that starts behind resumes the lines",
+			at(Snapshot{Delivered: 10, Read: 10, Polls: 5, Active: 1}, 0),
+			at(Snapshot{Delivered: 20, Read: 500, Polls: 9, Lag: 480, Age: 45, AgeKnown: true, Ages: map[string]float64{"b": 45}, Active: 2}, 5), true,
+			"catching up: 20 changes delivered, 2/s, iterator age 45s, 2 shards reading", false},
+		{"once caught up, a stale age on a shard at its end does not count as behind",
+			at(Snapshot{Delivered: 10, Read: 10, Polls: 5, Age: 3600, AgeKnown: true, Ages: map[string]float64{"idle": 3600, "live": 0.5}, Active: 2}, 0),
+			at(Snapshot{Delivered: 12, Read: 12, Polls: 9, Age: 3600, AgeKnown: true, Ages: map[string]float64{"idle": 3600, "live": 0.3}, Active: 2}, 5), true,
+			"", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
@@ -32,9 +33,10 @@ func TestTakeReadsTheSourcesMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Snapshot{At: at, Delivered: 7, Read: 9, Polls: 4, Lag: 2, Age: 12, AgeKnown: true, Active: 2, Finished: 5}
-	if got != want {
-		t.Errorf("Take = %+v\nwant  %+v", got, want)
+	want := Snapshot{At: at, Delivered: 7, Read: 9, Polls: 4, Lag: 2, Age: 12, AgeKnown: true,
+		Ages: map[string]float64{"shard-a": 12, "shard-b": 3}, Active: 2, Finished: 5}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Take (-want +got):\n%s", diff)
 	}
 }
 

@@ -29,8 +29,12 @@ type Snapshot struct {
 	Lag       float64 // records read and not yet acknowledged, all shards
 	Age       float64 // the largest iterator age of a shard being read, seconds
 	AgeKnown  bool    // some shard has acknowledged a record, so Age means something
-	Active    float64 // shards being read
-	Finished  float64 // closed shards read to their end
+	// Ages is the iterator age by shard. A shard's age is only set when it
+	// acknowledges a record, so one that changed between two snapshots is
+	// fresh, and one that did not may be stale.
+	Ages     map[string]float64
+	Active   float64 // shards being read
+	Finished float64 // closed shards read to their end
 }
 
 // Take gathers g and reads a Snapshot from it, dated at.
@@ -59,11 +63,14 @@ func Take(g prometheus.Gatherer, at time.Time) (Snapshot, error) {
 		case metricFinished:
 			s.Finished = sum(mf)
 		case metricAge:
+			s.Ages = make(map[string]float64, len(mf.GetMetric()))
 			for _, m := range mf.GetMetric() {
-				if v := value(m); !s.AgeKnown || v > s.Age {
+				v := value(m)
+				if !s.AgeKnown || v > s.Age {
 					s.Age = v
 				}
 				s.AgeKnown = true
+				s.Ages[label(m, "shard")] = v
 			}
 		}
 	}
