@@ -19,9 +19,9 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/internal/checkpoint"
 )
 
-// ErrNoCheckpoint means that the source asked about has saved no
+// errNoCheckpoint means that the source asked about has saved no
 // checkpoint where status looked.
-var ErrNoCheckpoint = errors.New("no checkpoint")
+var errNoCheckpoint = errors.New("no checkpoint")
 
 // fileStatus reads the checkpoints of a command-line source from its file.
 func fileStatus(o statusOptions) (statusReport, error) {
@@ -64,7 +64,7 @@ func missingFile(path string, given bool) error {
 		hint += fmt.Sprintf(". In %s: %s", dir, strings.Join(found, ", "))
 	}
 	return fmt.Errorf("%w at %s: this source has saved no progress there (it has not acknowledged a change yet, or used another folder). %s",
-		ErrNoCheckpoint, path, hint)
+		errNoCheckpoint, path, hint)
 }
 
 // checkpointFiles lists up to ten .db files in dir.
@@ -155,7 +155,7 @@ func configMapStatus(ctx context.Context, o statusOptions) (statusReport, error)
 		return statusReport{}, fmt.Errorf("%w: there is no ConfigMap %s/%s, so source %s has saved no progress in namespace %s "+
 			"(is it there and running? kubectl get awsdynamodbsources -n %s). To find the checkpoints of a source elsewhere: "+
 			"kubectl get configmaps -A -l %s=%s,%s=%s",
-			ErrNoCheckpoint, ns, name, o.Name, ns, ns,
+			errNoCheckpoint, ns, name, o.Name, ns, ns,
 			checkpoint.LabelComponent, checkpoint.ComponentCheckpoints, checkpoint.LabelPartOf, checkpoint.PartOf)
 	}
 	if err != nil {
