@@ -8,12 +8,13 @@ import (
 
 	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
 	"github.com/dynamodb-source/dynamodb-source/internal/delivery"
+	"github.com/dynamodb-source/dynamodb-source/internal/schema"
 	"github.com/dynamodb-source/dynamodb-source/internal/source"
 )
 
 func newCreateAWSDynamoDBCommand(s Streams) *cobra.Command {
 	var (
-		spec        v1alpha1.AWSDynamoDBSourceSpec
+		cfg         schema.Config
 		logLevel    string
 		metricsPort int
 		pprof       bool
@@ -32,6 +33,11 @@ after kill -9) resumes right after the last delivered change.
 Flags are the fields of the AWSDynamoDBSource spec, named by their dotted
 paths: --auth.credentials.accessKeyID is spec.auth.credentials.accessKeyID.
 
+Flags are visible to every user of the machine (ps, /proc): give credentials
+through the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+AWS_SESSION_TOKEN, or AWS_PROFILE and the other variables of the AWS SDK's
+chain) or read them from a file with --auth.credentials.accessKeyID @file.
+
 The garbage collector runs at GOGC=50 (less memory for a little CPU) unless
 the GOGC environment variable is set.`,
 		Example: `  # Print the changes of a table on the terminal
@@ -43,6 +49,7 @@ the GOGC environment variable is set.`,
     --endpoint.url http://localhost:8000 --sink.uri http://localhost:8080`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			spec := cfg.Spec
 			level, err := parseLevel(logLevel)
 			if err != nil {
 				return err
@@ -75,7 +82,7 @@ the GOGC environment variable is set.`,
 	}
 	fs := cmd.Flags()
 	fs.SortFlags = false
-	bindSpecFlags(fs, &spec)
+	bindSpecFlags(fs, &cfg)
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.IntVar(&metricsPort, "metrics-port", 0, "port serving /metrics, /healthz and /readyz (0: off)")
 	fs.BoolVar(&pprof, "pprof", false, "also serve Go's profiles under /debug/pprof/ on the metrics port, for performance work")
