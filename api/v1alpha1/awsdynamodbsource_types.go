@@ -122,14 +122,16 @@ type AWSAuth struct {
 	EksIAMRole string `json:"iamRole,omitempty"`
 }
 
-// AWSSecurityCredentials is a set of AWS security credentials.
+// AWSSecurityCredentials is a set of AWS security credentials. omitzero
+// keeps an unset credential out of the JSON a Go client sends: "{}" is
+// refused by ValueFromField's rule.
 type AWSSecurityCredentials struct {
 	// +optional
-	AccessKeyID ValueFromField `json:"accessKeyID,omitempty"`
+	AccessKeyID ValueFromField `json:"accessKeyID,omitempty,omitzero"`
 	// +optional
-	SecretAccessKey ValueFromField `json:"secretAccessKey,omitempty"`
+	SecretAccessKey ValueFromField `json:"secretAccessKey,omitempty,omitzero"`
 	// +optional
-	SessionToken ValueFromField `json:"sessionToken,omitempty"`
+	SessionToken ValueFromField `json:"sessionToken,omitempty,omitzero"`
 	// AssumeIAMRole is the ARN of a role assumed through STS with the
 	// credentials above (or the default chain).
 	// +optional
@@ -148,7 +150,10 @@ type AWSIAM struct {
 	ServiceAccount string `json:"serviceAccount,omitempty"`
 }
 
-// ValueFromField is a value given literally or read from a Secret.
+// ValueFromField is a value given literally or read from a Secret. As in
+// TriggerMesh's CRD (oneOf value, valueFromSecret), exactly one of them must
+// be given: the API server refuses "accessKeyID: {}".
+// +kubebuilder:validation:XValidation:rule="has(self.value) != has(self.valueFromSecret)",message="give exactly one of value or valueFromSecret"
 type ValueFromField struct {
 	// +optional
 	Value string `json:"value,omitempty"`

@@ -9,6 +9,7 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
 	"github.com/dynamodb-source/dynamodb-source/internal/delivery"
 	"github.com/dynamodb-source/dynamodb-source/internal/progress"
+	"github.com/dynamodb-source/dynamodb-source/internal/schema"
 	"github.com/dynamodb-source/dynamodb-source/internal/source"
 )
 
@@ -18,7 +19,7 @@ const defaultMetricsAddress = "127.0.0.1"
 
 func newCreateAWSDynamoDBCommand(s Streams) *cobra.Command {
 	var (
-		spec        v1alpha1.AWSDynamoDBSourceSpec
+		cfg         schema.Config
 		logLevel    string
 		metricsPort int
 		metricsAddr string
@@ -50,6 +51,11 @@ there every few seconds (changes delivered, rate, iterator age, shards), then
 one line once it is caught up. Not on a pipe or a file, nor at --log-level warn
 or error; --progress always or never overrides that choice.
 
+Flags are visible to every user of the machine (ps, /proc): give credentials
+through the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+AWS_SESSION_TOKEN, or AWS_PROFILE and the other variables of the AWS SDK's
+chain) or read them from a file with --auth.credentials.accessKeyID @file.
+
 The garbage collector runs at GOGC=50 (less memory for a little CPU) unless
 the GOGC environment variable is set.`,
 		Example: `  # Print the changes of a table on the terminal
@@ -61,6 +67,7 @@ the GOGC environment variable is set.`,
     --endpoint.url http://localhost:8000 --sink.uri http://localhost:8080`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			spec := cfg.Spec
 			level, err := parseLevel(logLevel)
 			if err != nil {
 				return err
@@ -114,7 +121,7 @@ the GOGC environment variable is set.`,
 	}
 	fs := cmd.Flags()
 	fs.SortFlags = false
-	bindSpecFlags(fs, &spec)
+	bindSpecFlags(fs, &cfg)
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.IntVar(&metricsPort, "metrics-port", 0, "port serving /metrics, /healthz and /readyz (0: off)")
 	fs.StringVar(&metricsAddr, "metrics-address", defaultMetricsAddress,
