@@ -142,7 +142,7 @@ func testSecretsNeverAppear(t *testing.T, db *ddblocal.Server) {
 	stderr := p.Stderr.String()
 	// The scan proves something only if the error paths ran.
 	// "/ingest?redacted": the sink URL was logged, without its key.
-	for _, want := range []string{"failed; backing off", "the sink refused an event", "connection refused", "/ingest?redacted"} {
+	for _, want := range []string{"failed; backing off", "the sink did not take an event", "connection refused", "/ingest?redacted"} {
 		if !strings.Contains(stderr+page, want) {
 			t.Errorf("the run never logged %q: the scan would not cover that path", want)
 		}
