@@ -1,0 +1,227 @@
+package lambda
+
+import (
+	"encoding/json"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/event/v1json"
+)
+
+// DecodeGetRecords decodes a GetRecords answer and renders each record in
+// Lambda's shape, without eventSourceARN (see WithSourceARN); the page, its
+// light records and its refusals are as v1json.DecodeWith describes them.
+func DecodeGetRecords(body []byte) (v1json.Page, error) {
+	return v1json.DecodeWith(body, Render)
+}
+
+// record holds the wire text of the members of one record (slices of the
+// answer, valid while its page is decoded).
+type record struct {
+	eventID, eventName, eventVersion, eventSource, awsRegion []byte
+	identity                                                 *types.Identity
+	hasDynamodb                                              bool
+	created                                                  int64
+	hasCreated                                               bool
+	keys, newImage, oldImage, seq, size, view                []byte
+}
+
+// Render is the v1json.RenderRecord of Lambda's shape.
+func Render(s *v1json.Scanner, b []byte, rec *types.Record) ([]byte, error) {
+	var r record
+	s.Object(func(key []byte) {
+		switch string(key) {
+		case "awsRegion":
+			r.awsRegion = optRaw(s)
+		case "dynamodb":
+			if s.Null() {
+				rec.Dynamodb = nil
+				return
+			}
+			r.hasDynamodb = true
+			rec.Dynamodb = &types.StreamRecord{}
+			streamRecord(s, &r, rec.Dynamodb)
+		case "eventID":
+			r.eventID = optRaw(s)
+			rec.EventID = unquote(r.eventID)
+		case "eventName":
+			r.eventName = optRaw(s)
+			rec.EventName = ""
+			if n := unquote(r.eventName); n != nil {
+				rec.EventName = types.OperationType(*n)
+			}
+		case "eventSource":
+			r.eventSource = optRaw(s)
+		case "eventVersion":
+			r.eventVersion = optRaw(s)
+		case "userIdentity":
+			r.identity = s.Identity()
+			rec.UserIdentity = r.identity
+		default:
+			s.Skip()
+		}
+	})
+	if s.Err() != nil || !r.hasDynamodb {
+		return b, nil
+	}
+	return r.write(b), nil
+}
+
+func streamRecord(s *v1json.Scanner, r *record, sr *types.StreamRecord) {
+	s.Object(func(key []byte) {
+		switch string(key) {
+		case "ApproximateCreationDateTime":
+			r.hasCreated, sr.ApproximateCreationDateTime = false, nil
+			if s.Null() {
+				return
+			}
+			raw := s.Number()
+			if s.Err() != nil {
+				return
+			}
+			t, err := v1json.EpochTime(raw)
+			if err != nil {
+				s.Fail("ApproximateCreationDateTime: %v", err)
+				return
+			}
+			r.created, r.hasCreated, sr.ApproximateCreationDateTime = t.Unix(), true, &t
+		case "Keys":
+			r.keys = optRaw(s)
+			sr.Keys = nil
+			if r.keys != nil {
+				sr.Keys = v1json.Keys(r.keys)
+			}
+		case "NewImage":
+			r.newImage = optRaw(s)
+		case "OldImage":
+			r.oldImage = optRaw(s)
+		case "SequenceNumber":
+			r.seq = optRaw(s)
+			sr.SequenceNumber = unquote(r.seq)
+		case "SizeBytes":
+			sr.SizeBytes = nil
+			if s.Null() {
+				r.size = nil
+				return
+			}
+			r.size = s.Number()
+			if n, err := strconv.ParseInt(string(r.size), 10, 64); err == nil {
+				sr.SizeBytes = &n
+			} else if s.Err() == nil {
+				s.Fail("SizeBytes: %q is not an integer", r.size)
+			}
+		case "StreamViewType":
+			r.view = optRaw(s)
+			sr.StreamViewType = ""
+			if v := unquote(r.view); v != nil {
+				sr.StreamViewType = types.StreamViewType(*v)
+			}
+		default:
+			s.Skip()
+		}
+	})
+}
+
+// optRaw reads a value and returns its wire text, nil for null.
+func optRaw(s *v1json.Scanner) []byte {
+	if s.Null() {
+		return nil
+	}
+	return s.Raw()
+}
+
+// unquote decodes a JSON string's text, nil for nil or not a string.
+func unquote(raw []byte) *string {
+	if len(raw) < 2 || raw[0] != '"' {
+		return nil
+	}
+	in := raw[1 : len(raw)-1]
+	for _, c := range in {
+		if c == '\\' || c >= utf8.RuneSelf {
+			var v string
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return nil
+			}
+			return &v
+		}
+	}
+	v := string(in)
+	return &v
+}
+
+// write writes the record in Lambda's order, leaving out what it lacks.
+func (r *record) write(b []byte) []byte {
+	w := writer{b: append(b, '{')}
+	w.raw("eventID", r.eventID)
+	w.raw("eventName", r.eventName)
+	w.raw("eventVersion", r.eventVersion)
+	w.raw("eventSource", r.eventSource)
+	w.raw("awsRegion", r.awsRegion)
+	if id := r.identity; id != nil {
+		w.name("userIdentity")
+		w.b = append(w.b, '{')
+		sep := ""
+		if id.PrincipalId != nil {
+			w.b = append(w.b, `"principalId":`...)
+			w.b = v1json.AppendString(w.b, *id.PrincipalId)
+			sep = ","
+		}
+		if id.Type != nil {
+			w.b = append(w.b, sep+`"type":`...)
+			w.b = v1json.AppendString(w.b, *id.Type)
+		}
+		w.b = append(w.b, '}')
+	}
+	w.name("dynamodb")
+	w.b, w.more = append(w.b, '{'), false
+	if r.hasCreated {
+		w.name("ApproximateCreationDateTime")
+		w.b = strconv.AppendInt(w.b, r.created, 10)
+	}
+	w.raw("Keys", r.keys)
+	w.raw("NewImage", r.newImage)
+	w.raw("OldImage", r.oldImage)
+	w.raw("SequenceNumber", r.seq)
+	w.raw("SizeBytes", r.size)
+	w.raw("StreamViewType", r.view)
+	return append(w.b, "}}"...)
+}
+
+// writer writes an object's members, commas between them.
+type writer struct {
+	b    []byte
+	more bool
+}
+
+func (w *writer) name(n string) {
+	if w.more {
+		w.b = append(w.b, ',')
+	}
+	w.more = true
+	w.b = append(w.b, '"')
+	w.b = append(w.b, n...)
+	w.b = append(w.b, `":`...)
+}
+
+// raw writes a member whose value is wire text; none when it is nil.
+func (w *writer) raw(n string, v []byte) {
+	if v != nil {
+		w.name(n)
+		w.b = append(w.b, v...)
+	}
+}
+
+// WithSourceARN returns data, rendered by DecodeGetRecords, with
+// eventSourceARN set to the stream's ARN, as a new slice.
+func WithSourceARN(data []byte, streamARN string) []byte {
+	if len(data) < 2 {
+		return data
+	}
+	out := make([]byte, 0, len(data)+len(streamARN)+24)
+	out = append(out, data[:len(data)-1]...)
+	out = append(out, `,"eventSourceARN":`...)
+	out = v1json.AppendString(out, streamARN)
+	return append(out, '}')
+}
