@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -11,6 +12,12 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/client-go/rest"
 )
+
+// APITimeout bounds each request to the API server of a client made by
+// NewConfigMaps whose rest.Config has no Timeout. A checkpoint save is a
+// read and a write of one small object: seconds at most on a healthy
+// control plane. A variable only so that tests can shorten it.
+var APITimeout = 15 * time.Second
 
 // NewConfigMaps returns a client for the ConfigMaps in namespace of the API
 // server that cfg points at, for NewKubernetes.
@@ -23,6 +30,10 @@ import (
 // This client is a plain rest.RESTClient with a scheme of its own that knows
 // only ConfigMap, the metav1 option types and Status, so the adapter never
 // links k8s.io/client-go/kubernetes; a test in cmd/dynamodb-source keeps it so.
+//
+// Every request is bounded by cfg.Timeout, or by APITimeout when cfg sets
+// none: an API server that stops answering must fail a save (which is
+// retried, and reported when it keeps failing), not hang it forever.
 //
 // Errors from the API server come back as apierrors StatusErrors, as from the
 // typed client, so apierrors.IsNotFound, IsConflict and IsAlreadyExists work
@@ -48,6 +59,9 @@ func NewConfigMaps(cfg *rest.Config, namespace string) (ConfigMaps, error) {
 	c.NegotiatedSerializer = serializer.NewCodecFactory(scheme).WithoutConversion()
 	if c.UserAgent == "" {
 		c.UserAgent = rest.DefaultKubernetesUserAgent()
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = APITimeout
 	}
 	rc, err := rest.RESTClientFor(c)
 	if err != nil {

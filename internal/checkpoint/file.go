@@ -1,8 +1,8 @@
 package checkpoint
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 var (
@@ -65,7 +66,7 @@ func OpenFile(path string) (*File, error) {
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 500 * time.Millisecond})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("opening %s: %w: stop the other dynamodb-source reading this table, or give another --checkpoint.dir", path, ErrLocked)
 		}
 		return nil, fmt.Errorf("opening checkpoint store %s: %w", path, err)
@@ -85,25 +86,26 @@ func (f *File) Path() string { return f.path }
 
 // Load implements Store.
 func (f *File) Load(context.Context) (State, error) {
-	var s State
+	var b []byte
 	err := f.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketName).Get(stateKey)
-		if b == nil {
-			return nil
-		}
-		return json.Unmarshal(b, &s)
+		// The value is valid only inside the transaction.
+		b = bytes.Clone(tx.Bucket(bucketName).Get(stateKey))
+		return nil
 	})
 	if err != nil {
 		return State{}, fmt.Errorf("loading checkpoints from %s: %w", f.path, err)
 	}
-	return s, nil
+	if b == nil {
+		return State{}, nil
+	}
+	return decode(b, f.path)
 }
 
 // Save implements Store.
 func (f *File) Save(_ context.Context, s State) error {
-	b, err := json.Marshal(s)
+	b, err := encode(s)
 	if err != nil {
-		return fmt.Errorf("encoding checkpoints: %w", err)
+		return err
 	}
 	if err := f.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketName).Put(stateKey, b)

@@ -2,7 +2,6 @@ package checkpoint
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -116,14 +115,11 @@ func (k *Kubernetes) Load(ctx context.Context) (State, error) {
 	if err := k.read(ctx); err != nil {
 		return State{}, err
 	}
-	var s State
-	if data := k.data(); data != "" {
-		if err := json.Unmarshal([]byte(data), &s); err != nil {
-			return State{}, fmt.Errorf("decoding checkpoints in ConfigMap %s/%s key %s: %w (delete the key to start over from the source's startingPosition)",
-				k.namespace, k.name, ConfigMapKey, err)
-		}
+	data := k.data()
+	if data == "" {
+		return State{}, nil
 	}
-	return s, nil
+	return decode([]byte(data), fmt.Sprintf("ConfigMap %s/%s key %s", k.namespace, k.name, ConfigMapKey))
 }
 
 // read fetches the ConfigMap into k.cm.
@@ -154,9 +150,9 @@ func (k *Kubernetes) Save(ctx context.Context, s State) error {
 	if k.closed {
 		return ErrClosed
 	}
-	b, err := json.Marshal(s)
+	b, err := encode(s)
 	if err != nil {
-		return fmt.Errorf("encoding checkpoints: %w", err)
+		return err
 	}
 	if len(b) > maxConfigMapData {
 		return fmt.Errorf("saving checkpoints to ConfigMap %s/%s: %d bytes is over the %d a ConfigMap holds",

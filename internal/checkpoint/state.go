@@ -18,6 +18,16 @@ type Store interface {
 
 // State is the progress of one source over the streams of its table.
 type State struct {
+	// Version is the schema version of the saved document: the stores save
+	// CurrentVersion, and refuse to load a newer one (written by a newer
+	// dynamodb-source) rather than misread it. Documents saved before
+	// versions existed have none and load as version 1.
+	Version int `json:"version,omitempty"`
+	// ReadBefore is set once the source has read any stream of the table,
+	// and stays set when finished streams are forgotten: a State without
+	// streams is then not a first start, and a stream seen next is read
+	// whole instead of from the starting position.
+	ReadBefore bool `json:"readBefore,omitempty"`
 	// Streams is keyed by stream ARN.
 	Streams map[string]*Stream `json:"streams,omitempty"`
 }
@@ -51,7 +61,7 @@ type Shard struct {
 // Clone returns a deep copy, so that a snapshot can be saved while the
 // source keeps changing its own.
 func (s State) Clone() State {
-	out := State{Streams: make(map[string]*Stream, len(s.Streams))}
+	out := State{Version: s.Version, ReadBefore: s.ReadBefore, Streams: make(map[string]*Stream, len(s.Streams))}
 	for arn, st := range s.Streams {
 		c := *st
 		c.Shards = make(map[string]Shard, len(st.Shards))

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -36,8 +35,8 @@ func runWithServer(ctx context.Context, cfg source.Config, srvOpts serverOptions
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	cfg.Registry = reg
 	cfg.Logger = log
-	var ready atomic.Bool
-	cfg.Ready = func() { ready.Store(true) }
+	ready := metrics.NewReadiness("the source has not found its stream yet")
+	cfg.Ready, cfg.NotReady = ready.Ready, ready.NotReady
 
 	g, ctx := errgroup.WithContext(ctx)
 	if srvOpts.Port > 0 {
@@ -46,7 +45,7 @@ func runWithServer(ctx context.Context, cfg source.Config, srvOpts serverOptions
 		if err != nil {
 			return err
 		}
-		srv := &metrics.Server{Gatherer: reg, Ready: ready.Load, Pprof: srvOpts.Pprof}
+		srv := &metrics.Server{Gatherer: reg, Readiness: ready, Pprof: srvOpts.Pprof}
 		log.Info("serving metrics and health", "address", ln.Addr().String(), "pprof", srvOpts.Pprof)
 		g.Go(func() error { return srv.Serve(ctx, ln) })
 	}

@@ -19,6 +19,9 @@ type Server struct {
 	Gatherer prometheus.Gatherer
 	// Ready reports readiness; nil means always ready.
 	Ready func() bool
+	// Readiness, when set, replaces Ready and says why the source is not
+	// ready in the answer of /readyz.
+	Readiness *Readiness
 	// Pprof also serves the Go runtime's profiles under /debug/pprof/. Off
 	// by default: a CPU profile costs CPU, and the endpoints are for
 	// performance work, not for every scraper that can reach the port.
@@ -35,7 +38,12 @@ func (s *Server) Handler() http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if s.Ready != nil && !s.Ready() {
+		if s.Readiness != nil {
+			if ok, reason := s.Readiness.Check(); !ok {
+				http.Error(w, "not ready: "+reason, http.StatusServiceUnavailable)
+				return
+			}
+		} else if s.Ready != nil && !s.Ready() {
 			http.Error(w, "not ready: the source has not found its stream yet", http.StatusServiceUnavailable)
 			return
 		}

@@ -47,8 +47,11 @@ type Config struct {
 	Registry      prometheus.Registerer
 	ShutdownGrace time.Duration
 	// Ready, when set, is called once the table's stream was found and
-	// reading starts.
+	// reading starts, and again when checkpoints save again after NotReady.
 	Ready func()
+	// NotReady, when set, is called with the reason when checkpoint saves
+	// keep failing (see stream.Options.NotReady).
+	NotReady func(reason string)
 }
 
 // Run runs the source until ctx ends, then stops cleanly and returns nil;
@@ -171,6 +174,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Logger:            log,
 		Metrics:           m,
 		Ready:             cfg.Ready,
+		NotReady:          cfg.NotReady,
 	})
 	if err := reader.Run(ctx); err != nil {
 		return err

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/backoff"
 )
 
 func TestDiscoveryRetry(t *testing.T) {
@@ -58,11 +60,11 @@ func TestLoudFailure(t *testing.T) {
 func TestJitterStaysWithinItsCeiling(t *testing.T) {
 	const d = 50 * time.Millisecond
 	for range 1000 {
-		if w := jitter(d); w <= 0 || w > d {
-			t.Fatalf("jitter(%v) = %v, outside (0, %v]", d, w, d)
+		if w := backoff.Jitter(d); w <= 0 || w > d {
+			t.Fatalf("backoff.Jitter(%v) = %v, outside (0, %v]", d, w, d)
 		}
 	}
-	if w := jitter(0); w != 0 {
-		t.Fatalf("jitter(0) = %v, want 0", w)
+	if w := backoff.Jitter(0); w != 0 {
+		t.Fatalf("backoff.Jitter(0) = %v, want 0", w)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strconv"
 
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -30,6 +31,10 @@ func (k errorKind) String() string {
 // classify decides what an error from the DynamoDB Streams API means to the
 // reader. It is a pure function of the error.
 func classify(err error) errorKind {
+	var timeout *callTimeoutError
+	if errors.As(err, &timeout) {
+		return kindTransient
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return kindCanceled
 	}
@@ -78,19 +83,16 @@ func errorCode(err error) string {
 	// that is a network error, not an HTTP answer.
 	var resp *smithyhttp.ResponseError
 	if errors.As(err, &resp) && resp.HTTPStatusCode() != 0 {
-		return "HTTP" + itoa(resp.HTTPStatusCode())
+		return "HTTP" + strconv.Itoa(resp.HTTPStatusCode())
+	}
+	var timeout *callTimeoutError
+	if errors.As(err, &timeout) {
+		return "timeout"
 	}
 	if classify(err) == kindTransient {
 		return "network"
 	}
 	return "other"
-}
-
-func itoa(n int) string {
-	if n < 0 || n > 999 {
-		return "xxx"
-	}
-	return string([]byte{byte('0' + n/100), byte('0' + n/10%10), byte('0' + n%10)})
 }
 
 func unwrapAPI(err error) smithy.APIError {

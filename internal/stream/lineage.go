@@ -1,6 +1,9 @@
 package stream
 
-import "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+import (
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+)
 
 // Runnable returns, in the order given, the shards that may be read now.
 //
@@ -13,15 +16,15 @@ import "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 func Runnable(shards []types.Shard, finished, running func(id string) bool) []types.Shard {
 	listed := make(map[string]bool, len(shards))
 	for _, s := range shards {
-		listed[deref(s.ShardId)] = true
+		listed[aws.ToString(s.ShardId)] = true
 	}
 	var out []types.Shard
 	for _, s := range shards {
-		id := deref(s.ShardId)
+		id := aws.ToString(s.ShardId)
 		if finished(id) || running(id) {
 			continue
 		}
-		if p := deref(s.ParentShardId); p != "" && listed[p] && !finished(p) {
+		if p := aws.ToString(s.ParentShardId); p != "" && listed[p] && !finished(p) {
 			continue
 		}
 		out = append(out, s)
@@ -33,11 +36,4 @@ func Runnable(shards []types.Shard, finished, running func(id string) bool) []ty
 // sequence number once no more records will be written to it.
 func closed(s types.Shard) bool {
 	return s.SequenceNumberRange != nil && s.SequenceNumberRange.EndingSequenceNumber != nil
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

@@ -3,6 +3,7 @@ package stream
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -24,6 +25,7 @@ type progress struct {
 	dirty bool
 
 	saveMu sync.Mutex // one save at a time, in order
+	health saveHealth // under saveMu
 }
 
 func newProgress(state checkpoint.State, store checkpoint.Store, log *slog.Logger, m *metrics.Metrics) *progress {
@@ -40,11 +42,13 @@ func newProgress(state checkpoint.State, store checkpoint.Store, log *slog.Logge
 	return &progress{store: store, log: log, metrics: m, state: state}
 }
 
-// empty reports whether the source has never read any stream of the table.
-func (p *progress) empty() bool {
+// readBefore reports whether the source has read a stream of the table
+// before, even one since forgotten: a stream it sees now then replaces
+// that one and is read whole, never from LATEST.
+func (p *progress) readBefore() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.state.Streams) == 0
+	return p.state.ReadBefore || len(p.state.Streams) > 0
 }
 
 // stream returns a copy of a stream's progress and whether it exists.
@@ -64,6 +68,7 @@ func (p *progress) addStream(arn string, readFrom time.Time) {
 	defer p.mu.Unlock()
 	if _, ok := p.state.Streams[arn]; !ok {
 		p.state.Streams[arn] = &checkpoint.Stream{ReadFrom: readFrom, Shards: map[string]checkpoint.Shard{}}
+		p.state.ReadBefore = true
 		p.dirty = true
 	}
 }
@@ -138,16 +143,35 @@ func (p *progress) prune(streamARN string, listed map[string]bool) {
 	}
 }
 
-// pruneStreams forgets streams that the table no longer lists.
+// pruneStreams forgets the finished streams that the table no longer
+// lists. An unfinished one is kept: one listing that lacks it proves
+// nothing, and forgetting it would lose where its shards were.
 func (p *progress) pruneStreams(listed map[string]bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for arn := range p.state.Streams {
-		if !listed[arn] {
+	for arn, s := range p.state.Streams {
+		if s.Finished && !listed[arn] {
 			delete(p.state.Streams, arn)
+			p.state.ReadBefore = true
 			p.dirty = true
 		}
 	}
+}
+
+// unlistedUnfinished returns, in ARN order (which is creation order: the
+// ARN ends with the stream's label), the unfinished streams that the table
+// does not list.
+func (p *progress) unlistedUnfinished(listed map[string]bool) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for arn, s := range p.state.Streams {
+		if !s.Finished && !listed[arn] {
+			out = append(out, arn)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // save writes the state if it changed since the last save.
@@ -163,19 +187,32 @@ func (p *progress) save(ctx context.Context) error {
 	p.dirty = false
 	p.mu.Unlock()
 
-	if err := p.store.Save(ctx, snap); err != nil {
+	err := p.store.Save(ctx, snap)
+	if err != nil {
 		p.mu.Lock()
 		p.dirty = true
 		p.mu.Unlock()
 		p.metrics.CheckpointSaves.WithLabelValues("error").Inc()
-		return err
+	} else {
+		p.metrics.CheckpointSaves.WithLabelValues("ok").Inc()
 	}
-	p.metrics.CheckpointSaves.WithLabelValues("ok").Inc()
-	return nil
+	if ctx.Err() == nil {
+		p.health.saved(p.log, err)
+	}
+	return err
+}
+
+// saveLogged saves, and logs a failure unless ctx ended. A failure is
+// retried by the next save; what keeps failing is handled by health.
+func (p *progress) saveLogged(ctx context.Context) {
+	if err := p.save(ctx); err != nil && ctx.Err() == nil {
+		p.log.Error("saving checkpoints failed", "error", err)
+	}
 }
 
 // saveLoop saves every interval until ctx ends. Failures are logged and
-// retried at the next tick: progress is only ever behind, never wrong.
+// retried at the next tick: progress is only ever behind, never wrong
+// (but see saveHealth for failures that last, and conflicts).
 func (p *progress) saveLoop(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -184,9 +221,7 @@ func (p *progress) saveLoop(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := p.save(ctx); err != nil && ctx.Err() == nil {
-				p.log.Error("saving checkpoints failed", "error", err)
-			}
+			p.saveLogged(ctx)
 		}
 	}
 }

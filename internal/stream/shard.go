@@ -9,7 +9,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/backoff"
 )
+
+// This file is the shard level: one shard read from its resume position to
+// its end.
 
 // shardReader reads one shard from its resume position to its end.
 type shardReader struct {
@@ -42,18 +47,18 @@ func (s *shardReader) run(ctx context.Context) error {
 	}
 	s.log.Info("reading shard", "position", pos.Type, "after_sequence", pos.Sequence)
 
-	bo := backoff{base: s.r.opts.BackoffBase, max: s.r.opts.BackoffMax}
+	bo := backoff.Exponential{Base: s.r.opts.BackoffBase, Max: s.r.opts.BackoffMax}
 	for {
-		m.AWSCalls.WithLabelValues("GetRecords").Inc()
 		var extra Page
-		out, err := s.r.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String(iter)},
-			s.r.opts.Decoder.into(&extra, &s.body))
+		out, err := call(ctx, s.r, "GetRecords", func(ctx context.Context) (*dynamodbstreams.GetRecordsOutput, error) {
+			return s.r.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String(iter)},
+				s.r.opts.Decoder.into(&extra, &s.body))
+		})
 		if err != nil {
 			kind := classify(err)
 			if kind == kindCanceled || ctx.Err() != nil {
 				return ctx.Err()
 			}
-			m.AWSErrors.WithLabelValues("GetRecords", errorCode(err)).Inc()
 			switch kind {
 			case kindExpired:
 				s.log.Info("shard iterator expired; acquiring a new one", "after", s.lastRead)
@@ -66,7 +71,7 @@ func (s *shardReader) run(ctx context.Context) error {
 				return s.gone(ctx, proc)
 			default:
 				s.log.Warn("reading records failed; backing off", "kind", kind, "error", err)
-				if err := bo.wait(ctx); err != nil {
+				if err := bo.Wait(ctx); err != nil {
 					return err
 				}
 				if kind != kindOther {
@@ -90,12 +95,12 @@ func (s *shardReader) run(ctx context.Context) error {
 			}
 			continue
 		}
-		bo.reset()
+		bo.Reset()
 
 		page := Page{Records: out.Records, Data: extra.Data, Errs: extra.Errs}
 		if n := len(page.Records); n > 0 {
 			m.RecordsRead.Add(float64(n))
-			s.lastRead = deref(page.Records[n-1].Dynamodb.SequenceNumber)
+			s.lastRead = aws.ToString(page.Records[n-1].Dynamodb.SequenceNumber)
 			if !notBefore.IsZero() {
 				page, notBefore = skipBefore(page, notBefore)
 				m.RecordsSkipped.Add(float64(n - len(page.Records)))
@@ -114,7 +119,7 @@ func (s *shardReader) run(ctx context.Context) error {
 		}
 		iter = *out.NextShardIterator
 		if len(out.Records) == 0 {
-			if err := sleep(ctx, s.r.opts.IdleInterval); err != nil {
+			if err := backoff.Sleep(ctx, s.r.opts.IdleInterval); err != nil {
 				return err
 			}
 		}
@@ -124,8 +129,7 @@ func (s *shardReader) run(ctx context.Context) error {
 // iterator acquires an iterator at pos, falling back to the trim horizon
 // when pos was trimmed away, and backing off on throttling and errors.
 func (s *shardReader) iterator(ctx context.Context, pos Position) (string, time.Time, error) {
-	m := s.r.m
-	bo := backoff{base: s.r.opts.BackoffBase, max: s.r.opts.BackoffMax}
+	bo := backoff.Exponential{Base: s.r.opts.BackoffBase, Max: s.r.opts.BackoffMax}
 	for {
 		in := &dynamodbstreams.GetShardIteratorInput{
 			StreamArn: aws.String(s.ref.StreamARN), ShardId: aws.String(s.ref.ShardID), ShardIteratorType: pos.Type,
@@ -133,8 +137,9 @@ func (s *shardReader) iterator(ctx context.Context, pos Position) (string, time.
 		if pos.Sequence != "" {
 			in.SequenceNumber = aws.String(pos.Sequence)
 		}
-		m.AWSCalls.WithLabelValues("GetShardIterator").Inc()
-		out, err := s.r.client.GetShardIterator(ctx, in)
+		out, err := call(ctx, s.r, "GetShardIterator", func(ctx context.Context) (*dynamodbstreams.GetShardIteratorOutput, error) {
+			return s.r.client.GetShardIterator(ctx, in)
+		})
 		if err == nil {
 			if out.ShardIterator == nil {
 				// DynamoDB returns no iterator for a closed shard whose
@@ -147,7 +152,6 @@ func (s *shardReader) iterator(ctx context.Context, pos Position) (string, time.
 		if kind == kindCanceled || ctx.Err() != nil {
 			return "", time.Time{}, ctx.Err()
 		}
-		m.AWSErrors.WithLabelValues("GetShardIterator", errorCode(err)).Inc()
 		switch kind {
 		case kindTrimmed:
 			s.reportGap(pos)
@@ -171,7 +175,7 @@ func (s *shardReader) iterator(ctx context.Context, pos Position) (string, time.
 			}
 		}
 		s.log.Warn("getting a shard iterator failed; backing off", "kind", kind, "error", err)
-		if err := bo.wait(ctx); err != nil {
+		if err := bo.Wait(ctx); err != nil {
 			return "", time.Time{}, err
 		}
 	}

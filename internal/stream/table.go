@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
+	"github.com/dynamodb-source/dynamodb-source/internal/backoff"
 	"github.com/dynamodb-source/dynamodb-source/internal/checkpoint"
 	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
 )
@@ -28,6 +29,17 @@ var (
 	ErrAccess = errors.New("AWS refused access")
 )
 
+// Defaults of Options.
+const (
+	// DefaultCallTimeout is well above what a healthy call takes (GetRecords
+	// answers within a second or two) and below what a stuck connection
+	// would hold a shard for.
+	DefaultCallTimeout = 30 * time.Second
+	// DefaultSaveFailuresBeforeNotReady is five saves: five seconds at the
+	// default save interval, longer than a brief API server hiccup.
+	DefaultSaveFailuresBeforeNotReady = 5
+)
+
 // Options tune a Reader. Zero values take the defaults.
 type Options struct {
 	StartingPosition  string
@@ -40,11 +52,21 @@ type Options struct {
 	BackoffBase, BackoffMax time.Duration
 	// Decoder, when set, decodes GetRecords answers instead of the SDK.
 	Decoder Decoder
-	// Ready, when set, is called once the table's stream is found.
-	Ready   func()
-	Logger  *slog.Logger
-	Metrics *metrics.Metrics
-	Now     func() time.Time
+	// CallTimeout bounds each AWS call (ListStreams, DescribeStream,
+	// GetShardIterator, GetRecords), the SDK's own retries of it included.
+	CallTimeout time.Duration
+	// SaveFailuresBeforeNotReady is how many checkpoint saves in a row may
+	// fail before the source reports itself not ready.
+	SaveFailuresBeforeNotReady int
+	// Ready, when set, is called once the table's stream is found, and
+	// again when checkpoints save again after NotReady.
+	Ready func()
+	// NotReady, when set, is called with the reason when checkpoint saves
+	// keep failing.
+	NotReady func(reason string)
+	Logger   *slog.Logger
+	Metrics  *metrics.Metrics
+	Now      func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -65,6 +87,12 @@ func (o *Options) defaults() {
 	}
 	if o.BackoffMax <= 0 {
 		o.BackoffMax = 5 * time.Second
+	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = DefaultCallTimeout
+	}
+	if o.SaveFailuresBeforeNotReady <= 0 {
+		o.SaveFailuresBeforeNotReady = DefaultSaveFailuresBeforeNotReady
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -99,15 +127,20 @@ func NewReader(client Client, table v1alpha1.TableARN, store checkpoint.Store, n
 
 // Run reads until ctx ends, then waits for its shard readers, saves the
 // checkpoints and returns nil. It returns an error at once, before reading
-// anything, when the table cannot be read at all (no stream, no table,
-// credentials or permissions refused), and later only when checkpoints
-// cannot be loaded.
+// anything, when the checkpoints cannot be loaded or the table cannot be
+// read at all (no stream, no table, credentials or permissions refused),
+// and later only when another writer changed the checkpoints (two adapters
+// of one source): it stops then rather than overwrite them.
 func (r *Reader) Run(ctx context.Context) error {
 	state, err := r.store.Load(ctx)
 	if err != nil {
 		return fmt.Errorf("loading checkpoints: %w", err)
 	}
+	parent := ctx
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	prog := newProgress(state, r.store, r.log, r.m)
+	prog.health = saveHealth{limit: r.opts.SaveFailuresBeforeNotReady, ready: r.opts.Ready, notReady: r.opts.NotReady, stop: stop}
 
 	listed, err := r.firstListStreams(ctx)
 	if err != nil {
@@ -123,13 +156,9 @@ func (r *Reader) Run(ctx context.Context) error {
 	defer func() {
 		stopSaving()
 		wg.Wait()
-		// The final save must happen even though ctx has ended.
-		if err := prog.save(context.WithoutCancel(ctx)); err != nil {
-			r.log.Error("saving checkpoints at exit failed", "error", err)
-		}
 	}()
 
-	bo := backoff{base: r.opts.BackoffBase, max: r.opts.DiscoveryInterval}
+	bo := backoff.Exponential{Base: r.opts.BackoffBase, Max: r.opts.DiscoveryInterval}
 	for ctx.Err() == nil {
 		toRead := streamsToRead(listed, prog)
 		if len(toRead) == 0 {
@@ -137,14 +166,12 @@ func (r *Reader) Run(ctx context.Context) error {
 		} else {
 			arn := toRead[0]
 			if _, known := prog.stream(arn); !known {
-				replacement := !prog.empty()
+				replacement := prog.readBefore()
 				prog.addStream(arn, ReadFrom(r.opts.StartingPosition, r.opts.StartingTimestamp, r.opts.Now(), replacement))
 				// A LATEST start must be remembered before anything is
 				// read, so that a crash right after start recovers from
 				// the trim horizon instead of from a later LATEST.
-				if err := prog.save(ctx); err != nil {
-					r.log.Error("saving checkpoints failed", "error", err)
-				}
+				prog.saveLogged(ctx)
 				r.log.Info("reading stream", "stream", arn, "replacement", replacement)
 				r.readStream(ctx, prog, arn, !replacement)
 			} else {
@@ -154,35 +181,52 @@ func (r *Reader) Run(ctx context.Context) error {
 				break
 			}
 		}
-		if err := sleep(ctx, min(r.opts.DiscoveryInterval, time.Second)); err != nil {
+		if err := backoff.Sleep(ctx, min(r.opts.DiscoveryInterval, time.Second)); err != nil {
 			break
 		}
 		for ctx.Err() == nil {
 			l, err := r.listStreams(ctx)
 			if err == nil {
 				listed = l
-				bo.reset()
+				bo.Reset()
 				break
 			}
 			r.log.Error("listing the table's streams failed", "error", err)
-			_ = bo.wait(ctx)
+			_ = bo.Wait(ctx)
 		}
+	}
+	if err := context.Cause(ctx); parent.Err() == nil && err != nil {
+		// Stopped for a conflict: saving again would overwrite the other
+		// writer's checkpoints, or fail the same way.
+		return err
+	}
+	// The final save must happen even though ctx has ended.
+	stopSaving()
+	wg.Wait()
+	if err := prog.save(context.WithoutCancel(ctx)); err != nil {
+		r.log.Error("saving checkpoints at exit failed", "error", err)
 	}
 	return nil
 }
 
 // streamsToRead returns, oldest first, the streams still to read: the ones
-// the source was reading and has not finished, then the newest one.
+// the source was reading and has not finished, then the newest one. A
+// stream the listing lacks is forgotten only once it is finished: until
+// then it is read as usual, and DescribeStream decides whether it is gone
+// (then it is finished) or the listing only missed it (as one answer of an
+// eventually consistent listing may).
 func streamsToRead(listed []types.Stream, prog *progress) []string {
-	sort.Slice(listed, func(i, j int) bool { return deref(listed[i].StreamLabel) < deref(listed[j].StreamLabel) })
+	sort.Slice(listed, func(i, j int) bool {
+		return aws.ToString(listed[i].StreamLabel) < aws.ToString(listed[j].StreamLabel)
+	})
 	names := make(map[string]bool, len(listed))
 	for _, s := range listed {
-		names[deref(s.StreamArn)] = true
+		names[aws.ToString(s.StreamArn)] = true
 	}
 	prog.pruneStreams(names)
-	var out []string
+	out := prog.unlistedUnfinished(names)
 	for i, s := range listed {
-		arn := deref(s.StreamArn)
+		arn := aws.ToString(s.StreamArn)
 		st, known := prog.stream(arn)
 		newest := i == len(listed)-1
 		if (known && !st.Finished) || (!known && newest) {
@@ -195,7 +239,7 @@ func streamsToRead(listed []types.Stream, prog *progress) []string {
 // firstListStreams lists the table's streams at start-up, turning what can
 // go wrong into errors a user can act on.
 func (r *Reader) firstListStreams(ctx context.Context) ([]types.Stream, error) {
-	bo := backoff{base: r.opts.BackoffBase, max: time.Second}
+	bo := backoff.Exponential{Base: r.opts.BackoffBase, Max: time.Second}
 	for attempt := 1; ; attempt++ {
 		listed, err := r.listStreams(ctx)
 		if err == nil {
@@ -217,7 +261,7 @@ func (r *Reader) firstListStreams(ctx context.Context) ([]types.Stream, error) {
 		if attempt == 5 {
 			return nil, fmt.Errorf("listing the streams of table %q: %w", r.table.Table, err)
 		}
-		if err := bo.wait(ctx); err != nil {
+		if err := bo.Wait(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -228,10 +272,10 @@ func (r *Reader) listStreams(ctx context.Context) ([]types.Stream, error) {
 	var out []types.Stream
 	in := &dynamodbstreams.ListStreamsInput{TableName: aws.String(r.table.Table)}
 	for page := 0; page < maxPages; page++ {
-		r.m.AWSCalls.WithLabelValues("ListStreams").Inc()
-		res, err := r.client.ListStreams(ctx, in)
+		res, err := call(ctx, r, "ListStreams", func(ctx context.Context) (*dynamodbstreams.ListStreamsOutput, error) {
+			return r.client.ListStreams(ctx, in)
+		})
 		if err != nil {
-			r.m.AWSErrors.WithLabelValues("ListStreams", errorCode(err)).Inc()
 			return nil, err
 		}
 		for _, s := range res.Streams {
@@ -241,8 +285,8 @@ func (r *Reader) listStreams(ctx context.Context) ([]types.Stream, error) {
 				out = append(out, s)
 			}
 		}
-		next := deref(res.LastEvaluatedStreamArn)
-		if next == "" || next == deref(in.ExclusiveStartStreamArn) {
+		next := aws.ToString(res.LastEvaluatedStreamArn)
+		if next == "" || next == aws.ToString(in.ExclusiveStartStreamArn) {
 			return out, nil
 		}
 		in.ExclusiveStartStreamArn = aws.String(next)
