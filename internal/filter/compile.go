@@ -206,21 +206,21 @@ func values(arr []any, path []string) (cond, error) {
 	return c, nil
 }
 
-func literal(v any, path []string) (*exact, error) {
+func literal(v any, path []string) (matcher, error) {
 	switch v := v.(type) {
 	case string:
-		return &exact{kind: kindString, b: []byte(v)}, nil
+		return matcher{op: opExact, kind: kindString, b: []byte(v)}, nil
 	case json.Number:
-		return &exact{kind: kindNumber, b: []byte(v)}, nil
+		return matcher{op: opExact, kind: kindNumber, b: []byte(v)}, nil
 	case bool:
 		if v {
-			return &exact{kind: kindTrue}, nil
+			return matcher{op: opExact, kind: kindTrue}, nil
 		}
-		return &exact{kind: kindFalse}, nil
+		return matcher{op: opExact, kind: kindFalse}, nil
 	case nil:
-		return &exact{kind: kindNull}, nil
+		return matcher{op: opExact, kind: kindNull}, nil
 	}
-	return nil, failAt(path, "a value to match is a %s", typeName(v))
+	return matcher{}, failAt(path, "a value to match is a %s", typeName(v))
 }
 
 func typeName(v any) string {
@@ -241,10 +241,18 @@ func typeName(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
+// jsonText shows a pattern value in an error, cut short when long.
 func jsonText(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return "…"
+	}
+	if len(b) > 40 {
+		n := 37
+		for n > 0 && !utf8Boundary(string(b), n) {
+			n--
+		}
+		return string(b[:n]) + "…"
 	}
 	return string(b)
 }

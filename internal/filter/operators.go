@@ -24,65 +24,88 @@ type leaf struct {
 	b    []byte
 }
 
+// op says which operator a matcher is.
+type op uint8
+
+const (
+	opExact       op = iota + 1 // a literal value
+	opPresent                   // exists:true
+	opAffix                     // prefix or suffix
+	opEqualsFold                // equals-ignore-case
+	opWildcard                  // wildcard
+	opAnythingBut               // anything-but
+	opNumeric                   // numeric
+)
+
 // matcher is one value of a pattern's leaf array: a literal or an operator.
-type matcher interface {
-	match(v *leaf) bool
-}
+// It is one concrete type switched on op rather than an interface, so that
+// the compiler can see a record's bytes never escape a match and Match
+// allocates nothing.
+type matcher struct {
+	op op
 
-// exact matches a value of the same JSON type written the same way: strings
-// character by character, numbers by their literal text (300 is not 300.0),
-// true, false and null by type.
-type exact struct {
+	// opExact: a value of the same JSON type written the same way —
+	// strings character by character, numbers by their literal text (300
+	// is not 300.0), true, false and null by type. The values of
+	// opAnythingBut.
 	kind kind
-	b    []byte
+	b    []byte // opExact, opAffix, opEqualsFold: the text to compare
+
+	fold   bool // opAffix: ignore case
+	suffix bool // opAffix: match the end, not the start
+
+	parts [][]byte // opWildcard: the literal pieces between the stars
+
+	values []matcher // opAnythingBut: none of these may match (opExact each)
+	inner  *matcher  // opAnythingBut: or, on strings, this must not match
+
+	lower, upper bound // opNumeric
+	strings      bool  // opNumeric: strings are numbers (the path ends in N or NS)
 }
 
-func (m *exact) match(v *leaf) bool {
-	return v.kind == m.kind && bytes.Equal(v.b, m.b)
+// bound is one side of a numeric range.
+type bound struct {
+	set       bool
+	inclusive bool
+	d         decimal
 }
 
-// present is exists:true: any leaf value is there. exists:false has no
-// matcher; it is decided after the scan from whether any leaf was seen.
-type present struct{}
-
-func (present) match(*leaf) bool { return true }
-
-// affix is prefix or suffix, optionally ignoring case.
-type affix struct {
-	b      []byte
-	fold   bool
-	suffix bool
+// match reports whether one leaf value satisfies the matcher. exists:false
+// has no matcher; it is decided after the scan from whether any leaf was
+// seen.
+func (m *matcher) match(v *leaf) bool {
+	switch m.op {
+	case opExact:
+		return v.kind == m.kind && bytes.Equal(v.b, m.b)
+	case opPresent:
+		return true
+	case opAffix:
+		return v.kind == kindString && m.affix(v.b)
+	case opEqualsFold:
+		return v.kind == kindString && bytes.EqualFold(v.b, m.b)
+	case opWildcard:
+		return v.kind == kindString && m.glob(v.b)
+	case opAnythingBut:
+		return m.anythingBut(v)
+	case opNumeric:
+		return m.numeric(v)
+	}
+	return false
 }
 
-func (m *affix) match(v *leaf) bool {
+func (m *matcher) affix(s []byte) bool {
 	switch {
-	case v.kind != kindString:
-		return false
 	case m.fold:
-		return hasAffixFold(v.b, m.b, m.suffix)
+		return hasAffixFold(s, m.b, m.suffix)
 	case m.suffix:
-		return bytes.HasSuffix(v.b, m.b)
+		return bytes.HasSuffix(s, m.b)
 	}
-	return bytes.HasPrefix(v.b, m.b)
+	return bytes.HasPrefix(s, m.b)
 }
 
-type equalsFold struct{ b []byte }
-
-func (m *equalsFold) match(v *leaf) bool {
-	return v.kind == kindString && bytes.EqualFold(v.b, m.b)
-}
-
-// wildcard is a glob over strings where "*" matches any run of characters
-// (also none). parts are the literal pieces between the stars.
-type wildcard struct {
-	parts [][]byte
-}
-
-func (m *wildcard) match(v *leaf) bool {
-	if v.kind != kindString {
-		return false
-	}
-	s := v.b
+// glob matches "*"-separated parts: the first at the start, the last at the
+// end, the middle ones in order, each as early as it occurs.
+func (m *matcher) glob(s []byte) bool {
 	last := len(m.parts) - 1
 	if last == 0 {
 		return bytes.Equal(s, m.parts[0])
@@ -103,42 +126,22 @@ func (m *wildcard) match(v *leaf) bool {
 
 // anythingBut matches a value none of its values equal (by the exact rule),
 // or, with an inner string operator, a string that operator does not match.
-type anythingBut struct {
-	values []exact
-	inner  matcher // prefix, suffix, equals-ignore-case or wildcard; strings only
-}
-
-func (m *anythingBut) match(v *leaf) bool {
+func (m *matcher) anythingBut(v *leaf) bool {
 	if m.inner != nil {
 		return v.kind == kindString && !m.inner.match(v)
 	}
 	for i := range m.values {
-		if m.values[i].match(v) {
+		if v.kind == m.values[i].kind && bytes.Equal(v.b, m.values[i].b) {
 			return false
 		}
 	}
 	return true
 }
 
-// bound is one side of a numeric range.
-type bound struct {
-	set       bool
-	inclusive bool
-	d         decimal
-}
-
 // numeric compares a JSON number, or a string holding a number when the
 // pattern's path ends in a DynamoDB number type (N, NS), with a range.
-type numeric struct {
-	lower, upper bound
-	strings      bool
-}
-
-func (m *numeric) match(v *leaf) bool {
-	switch {
-	case v.kind == kindNumber:
-	case v.kind == kindString && m.strings:
-	default:
+func (m *matcher) numeric(v *leaf) bool {
+	if v.kind != kindNumber && (v.kind != kindString || !m.strings) {
 		return false
 	}
 	d, ok := parseDecimal(v.b)
@@ -176,16 +179,19 @@ func foldEq(a, b rune) bool {
 // hasAffixFold reports whether s starts (or, with suffix, ends) with p under
 // simple case folding, rune by rune: folded runes may differ in byte length.
 func hasAffixFold(s, p []byte, suffix bool) bool {
-	decode := utf8.DecodeRune
-	if suffix {
-		decode = utf8.DecodeLastRune
-	}
 	for len(p) > 0 {
 		if len(s) == 0 {
 			return false
 		}
-		pr, pn := decode(p)
-		sr, sn := decode(s)
+		var pr, sr rune
+		var pn, sn int
+		if suffix {
+			pr, pn = utf8.DecodeLastRune(p)
+			sr, sn = utf8.DecodeLastRune(s)
+		} else {
+			pr, pn = utf8.DecodeRune(p)
+			sr, sn = utf8.DecodeRune(s)
+		}
 		if !foldEq(pr, sr) {
 			return false
 		}

@@ -17,7 +17,7 @@ func operator(obj map[string]any, path []string) (m matcher, absent bool, err er
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		return nil, false, failAt(path, "an operator object must have exactly one operator, it has %d (%s); put each in its own object in the array",
+		return matcher{}, false, failAt(path, "an operator object must have exactly one operator, it has %d (%s); put each in its own object in the array",
 			len(obj), strings.Join(keys, ", "))
 	}
 	for name, arg := range obj {
@@ -28,9 +28,9 @@ func operator(obj map[string]any, path []string) (m matcher, absent bool, err er
 		case "equals-ignore-case":
 			s, ok := arg.(string)
 			if !ok {
-				return nil, false, failAt(path, "equals-ignore-case needs a string, not a %s", typeName(arg))
+				return matcher{}, false, failAt(path, "equals-ignore-case needs a string, not a %s", typeName(arg))
 			}
-			return &equalsFold{b: []byte(s)}, false, nil
+			return matcher{op: opEqualsFold, b: []byte(s)}, false, nil
 		case "wildcard":
 			m, err := parseWildcard(arg, path)
 			return m, false, err
@@ -43,14 +43,14 @@ func operator(obj map[string]any, path []string) (m matcher, absent bool, err er
 		case "exists":
 			b, ok := arg.(bool)
 			if !ok {
-				return nil, false, failAt(path, "exists needs true or false, not a %s", typeName(arg))
+				return matcher{}, false, failAt(path, "exists needs true or false, not a %s", typeName(arg))
 			}
 			if !b {
-				return nil, true, nil
+				return matcher{}, true, nil
 			}
-			return present{}, false, nil
+			return matcher{op: opPresent}, false, nil
 		default:
-			return nil, false, failAt(path, "unknown operator %q; the operators are %s", name, operatorList)
+			return matcher{}, false, failAt(path, "unknown operator %q; the operators are %s", name, operatorList)
 		}
 	}
 	panic("unreachable")
@@ -65,13 +65,13 @@ func parseAffix(name string, arg any, path []string) (matcher, error) {
 	case map[string]any:
 		v, ok := a["equals-ignore-case"].(string)
 		if len(a) != 1 || !ok {
-			return nil, failAt(path, "%s needs a string or {\"equals-ignore-case\": string}", name)
+			return matcher{}, failAt(path, "%s needs a string or {\"equals-ignore-case\": string}", name)
 		}
 		s, fold = v, true
 	default:
-		return nil, failAt(path, "%s needs a string, not a %s", name, typeName(arg))
+		return matcher{}, failAt(path, "%s needs a string, not a %s", name, typeName(arg))
 	}
-	return &affix{b: []byte(s), fold: fold, suffix: name == "suffix"}, nil
+	return matcher{op: opAffix, b: []byte(s), fold: fold, suffix: name == "suffix"}, nil
 }
 
 // parseWildcard splits a glob at its stars. A backslash escapes a star or a
@@ -79,7 +79,7 @@ func parseAffix(name string, arg any, path []string) (matcher, error) {
 func parseWildcard(arg any, path []string) (matcher, error) {
 	s, ok := arg.(string)
 	if !ok {
-		return nil, failAt(path, "wildcard needs a string, not a %s", typeName(arg))
+		return matcher{}, failAt(path, "wildcard needs a string, not a %s", typeName(arg))
 	}
 	var parts [][]byte
 	var cur []byte
@@ -88,14 +88,14 @@ func parseWildcard(arg any, path []string) (matcher, error) {
 		switch c := s[i]; c {
 		case '\\':
 			if i+1 >= len(s) || (s[i+1] != '*' && s[i+1] != '\\') {
-				return nil, failAt(path, "wildcard %q: a backslash must be followed by * or \\", s)
+				return matcher{}, failAt(path, "wildcard %q: a backslash must be followed by * or \\", s)
 			}
 			i++
 			cur = append(cur, s[i])
 			prevStar = false
 		case '*':
 			if prevStar {
-				return nil, failAt(path, "wildcard %q has consecutive *; one * already matches any run of characters", s)
+				return matcher{}, failAt(path, "wildcard %q has consecutive *; one * already matches any run of characters", s)
 			}
 			parts = append(parts, cur)
 			cur = nil
@@ -106,7 +106,7 @@ func parseWildcard(arg any, path []string) (matcher, error) {
 		}
 	}
 	parts = append(parts, cur)
-	return &wildcard{parts: parts}, nil
+	return matcher{op: opWildcard, parts: parts}, nil
 }
 
 // parseAnythingBut compiles anything-but: one string or number, a non-empty
@@ -116,23 +116,23 @@ func parseAnythingBut(arg any, path []string) (matcher, error) {
 	switch a := arg.(type) {
 	case string, json.Number:
 		e, _ := literal(a, path)
-		return &anythingBut{values: []exact{*e}}, nil
+		return matcher{op: opAnythingBut, values: []matcher{e}}, nil
 	case []any:
 		if len(a) == 0 {
-			return nil, failAt(path, "anything-but has an empty array; list at least one value")
+			return matcher{}, failAt(path, "anything-but has an empty array; list at least one value")
 		}
-		m := &anythingBut{}
+		m := matcher{op: opAnythingBut}
 		for _, v := range a {
 			_, isStr := v.(string)
 			_, isNum := v.(json.Number)
 			if !isStr && !isNum {
-				return nil, failAt(path, "anything-but values must be strings or numbers, not a %s", typeName(v))
+				return matcher{}, failAt(path, "anything-but values must be strings or numbers, not a %s", typeName(v))
 			}
 			if m.values != nil && isStr != (m.values[0].kind == kindString) {
-				return nil, failAt(path, "anything-but values must be all strings or all numbers")
+				return matcher{}, failAt(path, "anything-but values must be all strings or all numbers")
 			}
 			e, _ := literal(v, path)
-			m.values = append(m.values, *e)
+			m.values = append(m.values, e)
 		}
 		return m, nil
 	case map[string]any:
@@ -142,15 +142,15 @@ func parseAnythingBut(arg any, path []string) (matcher, error) {
 				case "prefix", "suffix", "equals-ignore-case", "wildcard":
 					inner, _, err := operator(a, path)
 					if err != nil {
-						return nil, err
+						return matcher{}, err
 					}
-					return &anythingBut{inner: inner}, nil
+					return matcher{op: opAnythingBut, inner: &inner}, nil
 				}
 			}
 		}
-		return nil, failAt(path, "anything-but takes one of prefix, suffix, equals-ignore-case or wildcard inside an object")
+		return matcher{}, failAt(path, "anything-but takes one of prefix, suffix, equals-ignore-case or wildcard inside an object")
 	}
-	return nil, failAt(path, "anything-but needs a string, a number, an array of them or an operator object, not a %s", typeName(arg))
+	return matcher{}, failAt(path, "anything-but needs a string, a number, an array of them or an operator object, not a %s", typeName(arg))
 }
 
 // parseNumeric compiles ["=", x], one comparison, or a range of a lower
@@ -159,28 +159,28 @@ func parseNumeric(arg any, path []string) (matcher, error) {
 	const shape = `numeric needs ["=", n], [">", n] (or >=, <, <=) or a range such as [">", 0, "<=", 5]`
 	a, ok := arg.([]any)
 	if !ok || (len(a) != 2 && len(a) != 4) {
-		return nil, failAt(path, "%s", shape)
+		return matcher{}, failAt(path, "%s", shape)
 	}
-	m := &numeric{strings: numberTyped(path)}
+	m := matcher{op: opNumeric, strings: numberTyped(path)}
 	for i := 0; i < len(a); i += 2 {
 		op, ok := a[i].(string)
 		if !ok {
-			return nil, failAt(path, "numeric: %s is not a comparison; %s", jsonText(a[i]), shape)
+			return matcher{}, failAt(path, "numeric: %s is not a comparison; %s", jsonText(a[i]), shape)
 		}
 		n, ok := a[i+1].(json.Number)
 		if !ok {
-			return nil, failAt(path, "numeric: the operand of %q must be a number, not a %s", op, typeName(a[i+1]))
+			return matcher{}, failAt(path, "numeric: the operand of %q must be a number, not a %s", op, typeName(a[i+1]))
 		}
 		d, ok := parseDecimal([]byte(n))
 		if !ok {
-			return nil, failAt(path, "numeric: %s is not a number", n)
+			return matcher{}, failAt(path, "numeric: %s is not a number", n)
 		}
 		var side *bound
 		inclusive := false
 		switch op {
 		case "=":
 			if len(a) != 2 {
-				return nil, failAt(path, "numeric: \"=\" cannot be part of a range")
+				return matcher{}, failAt(path, "numeric: \"=\" cannot be part of a range")
 			}
 			m.lower = bound{set: true, inclusive: true, d: d}
 			m.upper = m.lower
@@ -194,17 +194,17 @@ func parseNumeric(arg any, path []string) (matcher, error) {
 		case "<":
 			side = &m.upper
 		default:
-			return nil, failAt(path, "numeric: unknown comparison %q; use =, <, <=, > or >=", op)
+			return matcher{}, failAt(path, "numeric: unknown comparison %q; use =, <, <=, > or >=", op)
 		}
 		if side.set {
-			return nil, failAt(path, "numeric: a range needs one lower (> or >=) and one upper (< or <=) bound; %s", shape)
+			return matcher{}, failAt(path, "numeric: a range needs one lower (> or >=) and one upper (< or <=) bound; %s", shape)
 		}
 		*side = bound{set: true, inclusive: inclusive, d: d}
 	}
 	if m.lower.set && m.upper.set {
 		c := cmpDecimal(m.lower.d, m.upper.d)
 		if c > 0 || (c == 0 && !(m.lower.inclusive && m.upper.inclusive)) {
-			return nil, failAt(path, "numeric: the range %s matches no number; the lower bound must be below the upper", jsonText(arg))
+			return matcher{}, failAt(path, "numeric: the range %s matches no number; the lower bound must be below the upper", jsonText(arg))
 		}
 	}
 	return m, nil

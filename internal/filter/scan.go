@@ -1,9 +1,6 @@
 package filter
 
-import (
-	"bytes"
-	"encoding/json"
-)
+import "bytes"
 
 // maxDepth bounds how deeply nested a record may be; deeper records are
 // treated as malformed rather than recursed into.
@@ -50,7 +47,6 @@ func (s *scanner) object(n *node) bool {
 		if s.pos >= len(s.data) || s.data[s.pos] != '"' {
 			return false
 		}
-		start := s.pos
 		key, escaped, ok := s.str()
 		if !ok || !s.expect(':') {
 			return false
@@ -58,11 +54,11 @@ func (s *scanner) object(n *node) bool {
 		s.ws()
 		var child *node
 		if escaped {
-			var k string
-			if json.Unmarshal(s.data[start:start+len(key)+2], &k) != nil {
+			k, ok := unescape(key)
+			if !ok {
 				return false
 			}
-			child = n.children[k]
+			child = n.children[string(k)]
 		} else {
 			child = n.children[string(key)]
 		}
@@ -95,8 +91,8 @@ func (s *scanner) value(n *node) bool {
 	case '[':
 		return s.array(n)
 	}
-	var v leaf
-	if !s.scalar(&v) {
+	v, ok := s.scalar()
+	if !ok {
 		return false
 	}
 	if len(n.conds) > 0 {
@@ -154,41 +150,33 @@ func (s *scanner) after(closing byte) (more, ok bool) {
 }
 
 // scalar reads a string, number, true, false or null at s.pos.
-func (s *scanner) scalar(v *leaf) bool {
+func (s *scanner) scalar() (leaf, bool) {
 	switch c := s.data[s.pos]; {
 	case c == '"':
-		start := s.pos
 		b, escaped, ok := s.str()
 		if !ok {
-			return false
+			return leaf{}, false
 		}
 		if escaped {
-			var u string
-			if json.Unmarshal(s.data[start:s.pos], &u) != nil {
-				return false
+			if b, ok = unescape(b); !ok {
+				return leaf{}, false
 			}
-			b = []byte(u)
 		}
-		*v = leaf{kind: kindString, b: b}
-		return true
+		return leaf{kind: kindString, b: b}, true
 	case c == '-' || isDigit(c):
 		start := s.pos
 		if !s.number() {
-			return false
+			return leaf{}, false
 		}
-		*v = leaf{kind: kindNumber, b: s.data[start:s.pos]}
-		return true
+		return leaf{kind: kindNumber, b: s.data[start:s.pos]}, true
 	case s.word("true"):
-		*v = leaf{kind: kindTrue}
-		return true
+		return leaf{kind: kindTrue}, true
 	case s.word("false"):
-		*v = leaf{kind: kindFalse}
-		return true
+		return leaf{kind: kindFalse}, true
 	case s.word("null"):
-		*v = leaf{kind: kindNull}
-		return true
+		return leaf{kind: kindNull}, true
 	}
-	return false
+	return leaf{}, false
 }
 
 func (s *scanner) word(w string) bool {
@@ -236,19 +224,14 @@ func (s *scanner) number() bool {
 	case i < len(d) && d[i] == '0':
 		i++
 	case i < len(d) && d[i] >= '1' && d[i] <= '9':
-		for i < len(d) && isDigit(d[i]) {
-			i++
-		}
+		i = skipDigits(d, i)
 	default:
 		return false
 	}
 	if i < len(d) && d[i] == '.' {
-		i++
-		j := i
-		for i < len(d) && isDigit(d[i]) {
-			i++
-		}
-		if i == j {
+		if j := skipDigits(d, i+1); j > i+1 {
+			i = j
+		} else {
 			return false
 		}
 	}
@@ -257,16 +240,22 @@ func (s *scanner) number() bool {
 		if i < len(d) && (d[i] == '+' || d[i] == '-') {
 			i++
 		}
-		j := i
-		for i < len(d) && isDigit(d[i]) {
-			i++
-		}
-		if i == j {
+		if j := skipDigits(d, i); j > i {
+			i = j
+		} else {
 			return false
 		}
 	}
 	s.pos = i
 	return true
+}
+
+// skipDigits returns the index of the first non-digit at or after i.
+func skipDigits(d []byte, i int) int {
+	for i < len(d) && isDigit(d[i]) {
+		i++
+	}
+	return i
 }
 
 // skip passes over the value at s.pos without decoding it. It checks
