@@ -84,4 +84,3 @@ func BenchmarkCompile(b *testing.B) {
 		}
 	}
 }
-
