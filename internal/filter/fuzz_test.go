@@ -20,6 +20,7 @@ func FuzzCompileAndMatch(f *testing.F) {
 		{`{"$or":[{"a":[{"prefix":"x"}]},{"b":[{"anything-but":{"suffix":"y"}}]}]}`, top(`"a":["xa",{"b":"q"}]`)},
 		{`{"a":[{"wildcard":"*\\**"},{"equals-ignore-case":"ÉTÉ"},null,""]}`, top(`"a":"\u00e9t\u00e9"`)},
 		{`{"a":{"b":[{"anything-but":[1,2]}]}}`, `{"a":[{"b":3.0e2},[[{"b":"s"}]]]}`},
+		{`{"k\u00e9y":["<\ud83d\ude00>"]}`, `{"kéy":"\u003c😀\u003e","x":{"y":[1,{"z":"\\\""}]}}`},
 	} {
 		f.Add(s[0], []byte(s[1]))
 	}
@@ -32,6 +33,7 @@ func FuzzCompileAndMatch(f *testing.F) {
 			}
 			return
 		}
+		checkAgainstTree(t, flt, record)
 		if !flt.Match(record) {
 			return
 		}
@@ -61,4 +63,81 @@ func withUnrelatedField(f *Filter, record []byte) []byte {
 	out := append([]byte{}, record[:open+1]...)
 	out = append(out, field...)
 	return append(out, rest...)
+}
+
+// checkAgainstTree decides the record a second way — decoded by
+// encoding/json and walked as a tree — and fails when Match, given the same
+// record re-encoded by encoding/json, decides otherwise. It checks the byte
+// scanner (strings, escapes, numbers, arrays, skipping) against the standard
+// decoder; the operators themselves are checked by the table tests.
+func checkAgainstTree(t *testing.T, f *Filter, record []byte) {
+	dec := json.NewDecoder(bytes.NewReader(record))
+	dec.UseNumber()
+	var tree any
+	if dec.Decode(&tree) != nil || dec.More() {
+		return
+	}
+	obj, ok := tree.(map[string]any)
+	if !ok || depth(obj) > maxDepth/2 {
+		return
+	}
+	canonical, err := json.Marshal(obj)
+	if err != nil {
+		return
+	}
+	words := (len(f.conds) + 63) / 64
+	ref := scanner{f: f, seen: make([]uint64, words), hit: make([]uint64, words)}
+	ref.walk(f.root, obj)
+	want := false
+	for _, e := range f.patterns {
+		want = want || ref.eval(e)
+	}
+	if got := f.Match(canonical); got != want {
+		t.Fatalf("Match(%s) = %v, the decoded tree says %v", canonical, got, want)
+	}
+}
+
+// walk visits the leaves of a decoded value at the path of n, as Match does.
+func (s *scanner) walk(n *node, v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, child := range v {
+			if c := n.children[k]; c != nil {
+				s.walk(c, child)
+			}
+		}
+	case []any:
+		for _, e := range v {
+			s.walk(n, e)
+		}
+	case string:
+		s.visit(n, &leaf{kind: kindString, b: []byte(v)})
+	case json.Number:
+		s.visit(n, &leaf{kind: kindNumber, b: []byte(v)})
+	case bool:
+		if v {
+			s.visit(n, &leaf{kind: kindTrue})
+		} else {
+			s.visit(n, &leaf{kind: kindFalse})
+		}
+	case nil:
+		s.visit(n, &leaf{kind: kindNull})
+	}
+}
+
+func depth(v any) int {
+	d := 0
+	switch v := v.(type) {
+	case map[string]any:
+		for _, e := range v {
+			d = max(d, depth(e))
+		}
+	case []any:
+		for _, e := range v {
+			d = max(d, depth(e))
+		}
+	default:
+		return 0
+	}
+	return d + 1
 }
