@@ -8,9 +8,13 @@
 // eventVersion, userIdentity, dynamodb.Keys, dynamodb.NewImage.<attr>.<type>,
 // dynamodb.OldImage, dynamodb.StreamViewType, dynamodb.SequenceNumber,
 // dynamodb.SizeBytes, dynamodb.ApproximateCreationDateTime) and reports
-// whether any pattern matches. Match scans the bytes once, descends only into
-// fields some pattern names, builds no tree and allocates nothing for the
-// usual record. The package is pure: no logging, no metrics, no globals.
+// whether any pattern matches (any other field of the record, such as
+// eventSourceARN, is matched the same way). Match scans the bytes once,
+// descends only into fields some pattern names and builds no tree; it
+// allocates only to unescape a string with backslash escapes at a path a
+// pattern names, or when the patterns hold more than 256 fields in all. The
+// package is pure: no logging, no metrics, no globals; a Filter is immutable
+// and safe for concurrent use.
 //
 // The rules, following Lambda's and EventBridge's documentation; where the
 // documentation leaves a choice open, the choice is written here:

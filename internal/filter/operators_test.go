@@ -9,6 +9,7 @@ func TestExactValues(t *testing.T) {
 		{"strings compare without case folding", `{"eventName":["insert"]}`, top(`"eventName":"INSERT"`), false},
 		{"values of one array are ORed", `{"eventName":["INSERT","REMOVE"]}`, top(`"eventName":"REMOVE"`), true},
 		{"escaped record string is compared unescaped", `{"a":["é\"x"]}`, top(`"a":"\u00e9\"x"`), true},
+		{"escaped record key is compared unescaped", `{"kéy":["😀"]}`, top(`"k\u00e9y":"\ud83d\ude00"`), true},
 		{"empty string matches empty string", `{"a":[""]}`, top(`"a":""`), true},
 		{"empty string does not match a missing field", `{"a":[""]}`, top(`"b":""`), false},
 		{"null matches null", `{"a":[null]}`, top(`"a":null`), true},
