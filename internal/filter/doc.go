@@ -25,10 +25,12 @@
 //   - A pattern's fields name leaf values: strings, numbers, true, false,
 //     null. An array in the record matches when any element matches (nested
 //     arrays are flattened, objects inside arrays continue the path). An
-//     object is not a leaf: a value or exists:true on a path that holds an
-//     object does not match, and exists:false does (Lambda documents that
-//     exists works on leaf nodes only: use "OrderNumber": {"S": [{"exists":
-//     true}]}, not "OrderNumber": [{"exists": true}]).
+//     object is not a leaf: no value and no exists:true match a path that
+//     holds an object (Lambda documents that exists works on leaf nodes only:
+//     write "OrderNumber": {"S": [{"exists": true}]}, not "OrderNumber":
+//     [{"exists": true}]); exists:false does not match it either, since the
+//     field is there (what Lambda was observed to do for a NewImage that has
+//     the attribute).
 //   - A field missing from the record matches nothing, except exists:false.
 //     An empty array in the record is no value, as if the field were missing.
 //   - Exact values compare with the JSON type: a string matches the same
@@ -52,7 +54,9 @@
 //     one lower (>, >=) and one upper (<, <=) bound in either order. It
 //     matches JSON numbers, and strings when the pattern path ends in N or NS
 //     (a DynamoDB number, which Lambda's shape carries as a string); a string
-//     that is not a number does not match. Comparison is exact decimal
+//     that is not a number does not match. Lambda itself has been observed
+//     not to compare N strings as numbers (such a pattern matched nothing
+//     there); here it does, which is what the pattern means. Comparison is exact decimal
 //     arithmetic at any size, so DynamoDB's 38-digit numbers are never
 //     rounded (this accepts more than EventBridge's documented range).
 //   - exists is true or false, nothing else.

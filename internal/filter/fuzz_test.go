@@ -101,6 +101,7 @@ func checkAgainstTree(t *testing.T, f *Filter, record []byte) {
 func (s *scanner) walk(n *node, v any) {
 	switch v := v.(type) {
 	case map[string]any:
+		s.mark(n)
 		for k, child := range v {
 			if c := n.children[k]; c != nil {
 				s.walk(c, child)

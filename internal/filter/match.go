@@ -79,3 +79,13 @@ func (s *scanner) visit(n *node, v *leaf) {
 		}
 	}
 }
+
+// mark records an object found at a path that conditions name. An object is
+// no leaf, so no value matches it and exists:true does not see it, but the
+// field is there, so exists:false does not hold either (as Lambda behaves for
+// {"NewImage": {"attr": [{"exists": false}]}} on an image that has attr).
+func (s *scanner) mark(n *node) {
+	for _, id := range n.conds {
+		s.seen[id/64] |= 1 << (id % 64)
+	}
+}

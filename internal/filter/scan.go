@@ -84,8 +84,9 @@ func (s *scanner) value(n *node) bool {
 	}
 	switch s.data[s.pos] {
 	case '{':
+		s.mark(n)
 		if n.children == nil {
-			return s.skip() // an object is no leaf: exact values and exists do not see it
+			return s.skip()
 		}
 		return s.object(n)
 	case '[':
