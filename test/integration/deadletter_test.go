@@ -42,7 +42,7 @@ func checkDeadLetters(t *testing.T, sinkURL string, sink, dead []cloudevents.Eve
 		ext := e.Extensions()
 		if !refusedItems[e.Subject()] || ext["dynamodbfailure"] != failure || ext["knativeerrordest"] != sinkURL ||
 			ext["knativeerrorcode"] != "400" || ext["dynamodbattempts"] != "1" || ext["dynamodboperation"] == nil ||
-			e.Type() != "com.amazon.dynamodb.stream_record" || decode(t, e).version() < 0 {
+			e.Type() != "com.amazon.dynamodb.stream_record" || !hasVersion(t, e) {
 			t.Fatalf("dead letter %s (%s) is not whole or lacks why: extensions %v", e.ID(), e.Subject(), ext)
 		}
 	}
@@ -187,4 +187,11 @@ func readDeadLetterFile(t *testing.T, path string) []cloudevents.Event {
 		out = append(out, e)
 	}
 	return out
+}
+
+// hasVersion reports whether a dead letter's data is the whole record, its
+// version readable.
+func hasVersion(t testing.TB, e cloudevents.Event) bool {
+	_, ok := decode(t, e).Version()
+	return ok
 }
