@@ -159,14 +159,16 @@ type AWSAuth struct {
 	EksIAMRole string `json:"iamRole,omitempty"`
 }
 
-// AWSSecurityCredentials is a set of AWS security credentials.
+// AWSSecurityCredentials is a set of AWS security credentials. omitzero
+// keeps an unset credential out of the JSON a Go client sends: "{}" is
+// refused by ValueFromField's rule.
 type AWSSecurityCredentials struct {
 	// +optional
-	AccessKeyID ValueFromField `json:"accessKeyID,omitempty"`
+	AccessKeyID ValueFromField `json:"accessKeyID,omitempty,omitzero"`
 	// +optional
-	SecretAccessKey ValueFromField `json:"secretAccessKey,omitempty"`
+	SecretAccessKey ValueFromField `json:"secretAccessKey,omitempty,omitzero"`
 	// +optional
-	SessionToken ValueFromField `json:"sessionToken,omitempty"`
+	SessionToken ValueFromField `json:"sessionToken,omitempty,omitzero"`
 	// AssumeIAMRole is the ARN of a role assumed through STS with the
 	// credentials above (or the default chain).
 	// +optional
@@ -185,7 +187,10 @@ type AWSIAM struct {
 	ServiceAccount string `json:"serviceAccount,omitempty"`
 }
 
-// ValueFromField is a value given literally or read from a Secret.
+// ValueFromField is a value given literally or read from a Secret. As in
+// TriggerMesh's CRD (oneOf value, valueFromSecret), exactly one of them must
+// be given: the API server refuses "accessKeyID: {}".
+// +kubebuilder:validation:XValidation:rule="has(self.value) != has(self.valueFromSecret)",message="give exactly one of value or valueFromSecret"
 type ValueFromField struct {
 	// +optional
 	Value string `json:"value,omitempty"`
@@ -230,6 +235,15 @@ type AdapterOverrides struct {
 	Annotations map[string]string `json:"annotations,omitempty"`
 	// +optional
 	Labels map[string]string `json:"labels,omitempty"`
+	// Env adds literal variables to the adapter's container. Variables the
+	// adapter, the AWS SDK, TLS or the Go runtime's debugging read (AWS_*,
+	// K_*, SSL_CERT_*, *_PROXY, GODEBUG, the adapter's own) and valueFrom
+	// are refused: they would let a source's author send the adapter's
+	// credentials or events elsewhere. The controller checks the rest of the
+	// list (any case of *_PROXY, the adapter's own names).
+	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:XValidation:rule="self.all(e, !has(e.valueFrom))",message="spec.adapterOverrides.env: valueFrom is not allowed, give literal values only"
+	// +kubebuilder:validation:XValidation:rule="self.all(e, !e.name.startsWith('AWS_') && !e.name.startsWith('K_') && !e.name.startsWith('SSL_CERT_') && !e.name.endsWith('_PROXY') && !e.name.endsWith('_proxy') && e.name != 'GODEBUG')",message="spec.adapterOverrides.env: AWS_*, K_*, SSL_CERT_*, *_PROXY and GODEBUG are read by the AWS SDK, the adapter or TLS and may not be set: use the spec's fields"
 	// +optional
 	Env []corev1.EnvVar `json:"env,omitempty"`
 	// +optional

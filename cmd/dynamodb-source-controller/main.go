@@ -47,12 +47,20 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		`address of the Prometheus metrics endpoint; "0" disables it`)
 	fs.StringVar(&opts.HealthProbeBindAddress, "health-probe-bind-address", ":8081",
 		`address of /healthz and /readyz; "0" disables them`)
+	fs.StringVar(&opts.ClusterDomain, "cluster-domain", "",
+		"domain of Service sink addresses, <service>.<namespace>.svc.<domain> (default: read from /etc/resolv.conf's search line, else cluster.local)")
+	fs.BoolVar(&opts.AllowCrossNamespaceRefs, "allow-cross-namespace-refs", false,
+		"let a source's sink.ref point at another namespace (default: only the source's own, as clusters shared by tenants expect)")
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if opts.AdapterImage == "" {
 		return errors.New("no adapter image: give --adapter-image or ADAPTER_IMAGE, the image holding dynamodb-source")
+	}
+
+	if opts.ClusterDomain == "" {
+		opts.ClusterDomain = controller.DetectClusterDomain()
 	}
 
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel}))
@@ -62,6 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if err != nil {
 		return fmt.Errorf("finding the cluster (give --kubeconfig or KUBECONFIG out of a cluster): %w", err)
 	}
-	logger.Info("starting controller", "adapterImage", opts.AdapterImage, "host", cfg.Host)
+	logger.Info("starting controller", "adapterImage", opts.AdapterImage, "host", cfg.Host,
+		"clusterDomain", opts.ClusterDomain, "allowCrossNamespaceRefs", opts.AllowCrossNamespaceRefs)
 	return controller.Run(ctx, cfg, opts)
 }

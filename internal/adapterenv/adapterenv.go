@@ -7,22 +7,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
+	"github.com/dynamodb-source/dynamodb-source/internal/schema"
 )
 
 // Config is everything the adapter process reads from its environment: the
 // spec, plus what identifies the source and what the process itself serves.
-type Config struct {
-	// Name and Namespace identify the source on Kubernetes; the adapter names
-	// its checkpoint ConfigMap after them.
-	Name      string
-	Namespace string
-	// Spec is the source's spec. Its sink is always a URI here: the
-	// controller resolves sink.ref before it renders the environment.
-	Spec v1alpha1.AWSDynamoDBSourceSpec
-	// MetricsPort is the port of the adapter's health and metrics server;
-	// 0 when not set.
-	MetricsPort int32
-}
+type Config = schema.Config
 
 // FromSpec renders the environment of the adapter of src, which delivers to
 // sinkURI (src's sink, resolved). Credentials given as Secret references
@@ -37,13 +27,13 @@ func FromSpec(src *v1alpha1.AWSDynamoDBSource, sinkURI string) []corev1.EnvVar {
 // FromConfig renders c as environment variables, in a fixed order.
 func FromConfig(c Config) []corev1.EnvVar {
 	var env []corev1.EnvVar
-	for _, f := range fields {
-		v, ref := f.get(&c)
+	for _, f := range schema.EnvFields() {
+		v, ref := f.Get(&c)
 		switch {
 		case ref != nil:
-			env = append(env, corev1.EnvVar{Name: f.name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: ref.DeepCopy()}})
+			env = append(env, corev1.EnvVar{Name: f.EnvName(), ValueFrom: &corev1.EnvVarSource{SecretKeyRef: ref.DeepCopy()}})
 		case v != "":
-			env = append(env, corev1.EnvVar{Name: f.name, Value: v})
+			env = append(env, corev1.EnvVar{Name: f.EnvName(), Value: v})
 		}
 	}
 	return env
@@ -62,20 +52,21 @@ func ToSpec(lookup func(string) (string, bool)) (v1alpha1.AWSDynamoDBSourceSpec,
 func ToConfig(lookup func(string) (string, bool)) (Config, error) {
 	var c Config
 	var errs []error
-	for _, f := range fields {
-		v, ok := lookup(f.name)
+	for _, f := range schema.EnvFields() {
+		name := f.EnvName()
+		v, ok := lookup(name)
 		if !ok || v == "" {
-			if f.required {
-				errs = append(errs, fmt.Errorf("%s is not set: %s", f.name, f.hint))
+			if f.Required {
+				errs = append(errs, fmt.Errorf("%s is not set: %s", name, f.HintText()))
 			}
 			continue
 		}
-		if err := f.set(&c, v); err != nil {
-			if f.secret {
+		if err := f.Set(&c, v); err != nil {
+			if f.Secret() {
 				// Never echo a credential, even a malformed one.
-				errs = append(errs, fmt.Errorf("reading %s: %w", f.name, err))
+				errs = append(errs, fmt.Errorf("reading %s: %w", name, err))
 			} else {
-				errs = append(errs, fmt.Errorf("reading %s=%q: %w: %s", f.name, v, err, f.hint))
+				errs = append(errs, fmt.Errorf("reading %s=%q: %w: %s", name, v, err, f.HintText()))
 			}
 		}
 	}
@@ -84,9 +75,9 @@ func ToConfig(lookup func(string) (string, bool)) (Config, error) {
 
 // Names lists every variable the adapter reads, in table order.
 func Names() []string {
-	out := make([]string, len(fields))
-	for i, f := range fields {
-		out[i] = f.name
+	var out []string
+	for _, f := range schema.EnvFields() {
+		out = append(out, f.EnvName())
 	}
 	return out
 }

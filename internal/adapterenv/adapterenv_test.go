@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
+	"github.com/dynamodb-source/dynamodb-source/internal/schema"
 )
 
 const tableARN = "arn:aws:dynamodb:us-west-2:123456789012:table/triggermeshtest"
@@ -177,16 +178,17 @@ func TestExtensionNamesFollowTheirJSONPath(t *testing.T) {
 	triggermesh := []string{EnvARN, EnvSink, EnvCACerts, EnvCEOverrides, EnvAccessKeyID, EnvSecretAccessKey,
 		EnvSessionToken, EnvAssumeRoleARN, EnvNamespace, EnvName}
 	seen := map[string]bool{}
-	for _, f := range fields {
-		if seen[f.name] {
-			t.Errorf("%s appears twice in the table", f.name)
+	for _, f := range schema.EnvFields() {
+		name := f.EnvName()
+		if seen[name] {
+			t.Errorf("%s appears twice in the table", name)
 		}
-		seen[f.name] = true
-		if f.path == "" || slices.Contains(triggermesh, f.name) {
+		seen[name] = true
+		if f.Process || slices.Contains(triggermesh, name) {
 			continue
 		}
-		if want := EnvNameOf(f.path); f.name != want {
-			t.Errorf("field %s is named %s, the rule gives %s", f.path, f.name, want)
+		if want := EnvNameOf(f.Path); name != want {
+			t.Errorf("field %s is named %s, the rule gives %s", f.Path, name, want)
 		}
 	}
 	for path, want := range map[string]string{
@@ -320,5 +322,36 @@ func TestMetricsPortRoundTrip(t *testing.T) {
 	c, err := ToConfig(lookupMap(m))
 	if err != nil || c.MetricsPort != 8080 {
 		t.Fatalf("ToConfig() = %d, %v; want 8080", c.MetricsPort, err)
+	}
+}
+
+// The names callers use are variables the adapter reads: a constant left
+// behind by a renamed row would name nothing.
+func TestConstantsNameVariablesOfTheTable(t *testing.T) {
+	for _, name := range []string{EnvARN, EnvSink, EnvCACerts, EnvCEOverrides, EnvAccessKeyID, EnvSecretAccessKey,
+		EnvSessionToken, EnvAssumeRoleARN, EnvNamespace, EnvName, EnvEndpointURL, EnvStartingPosition,
+		EnvStartingTimestamp, EnvDeliveryParallelism, EnvDeliveryTimeout, EnvDeliveryRetries, EnvDeliveryBatchSize,
+		EnvDeliveryBatchLinger, EnvPollingIdleInterval, EnvPollingDiscoveryInterval, EnvCheckpointStore,
+		EnvCheckpointDir, EnvMetricsPort} {
+		if !slices.Contains(Names(), name) {
+			t.Errorf("%s is no variable of the table", name)
+		}
+	}
+}
+
+// METRICS_PORT=0 means no metrics server, as --metrics-port 0 does on the
+// command line: one meaning for both.
+func TestMetricsPortZeroMeansOff(t *testing.T) {
+	c, err := ToConfig(lookupMap(map[string]string{"ARN": tableARN, EnvMetricsPort: "0"}))
+	if err != nil {
+		t.Fatalf("ToConfig(METRICS_PORT=0) = %v, want no error", err)
+	}
+	if c.MetricsPort != 0 {
+		t.Fatalf("METRICS_PORT=0 gave port %d, want 0 (off)", c.MetricsPort)
+	}
+	for _, e := range FromConfig(c) {
+		if e.Name == EnvMetricsPort {
+			t.Errorf("an off metrics server renders %s=%q, want no variable", e.Name, e.Value)
+		}
 	}
 }

@@ -24,7 +24,7 @@ AWS_SESSION_TOKEN, AWS_ASSUME_ROLE_ARN, NAMESPACE, NAME, K_CE_OVERRIDES,
 K_CA_CERTS, and this project's extensions, each named after its spec field's
 dotted path in upper snake case (startingPosition is STARTING_POSITION,
 delivery.parallelism is DELIVERY_PARALLELISM). METRICS_PORT serves /metrics,
-/healthz and /readyz; LOG_LEVEL sets the log level. Logs are JSON on stdout.
+/healthz and /readyz (0 or unset: no server, as --metrics-port 0); LOG_LEVEL sets the log level. Logs are JSON on stdout.
 The garbage collector runs at GOGC=50 (less memory for a little CPU) unless
 GOGC is set; GOMEMLIMIT works as for any Go program.
 

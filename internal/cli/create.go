@@ -8,6 +8,8 @@ import (
 
 	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
 	"github.com/dynamodb-source/dynamodb-source/internal/delivery"
+	"github.com/dynamodb-source/dynamodb-source/internal/progress"
+	"github.com/dynamodb-source/dynamodb-source/internal/schema"
 	"github.com/dynamodb-source/dynamodb-source/internal/source"
 )
 
@@ -17,12 +19,14 @@ const defaultMetricsAddress = "127.0.0.1"
 
 func newCreateAWSDynamoDBCommand(s Streams) *cobra.Command {
 	var (
-		spec        v1alpha1.AWSDynamoDBSourceSpec
+		cfg         schema.Config
 		logLevel    string
 		metricsPort int
 		metricsAddr string
 		pprof       bool
 		grace       time.Duration
+		showLines   string
+		linesEvery  time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "awsdynamodb --arn <table-arn> [flags]",
@@ -42,6 +46,16 @@ sink, or a file that gets each of them whole, one JSON CloudEvent per line.
 Flags are the fields of the AWSDynamoDBSource spec, named by their dotted
 paths: --auth.credentials.accessKeyID is spec.auth.credentials.accessKeyID.
 
+While it reads a backlog, and stderr is a terminal, it writes a progress line
+there every few seconds (changes delivered, rate, iterator age, shards), then
+one line once it is caught up. Not on a pipe or a file, nor at --log-level warn
+or error; --progress always or never overrides that choice.
+
+Flags are visible to every user of the machine (ps, /proc): give credentials
+through the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+AWS_SESSION_TOKEN, or AWS_PROFILE and the other variables of the AWS SDK's
+chain) or read them from a file with --auth.credentials.accessKeyID @file.
+
 The garbage collector runs at GOGC=50 (less memory for a little CPU) unless
 the GOGC environment variable is set.`,
 		Example: `  # Print the changes of a table on the terminal
@@ -53,6 +67,7 @@ the GOGC environment variable is set.`,
     --endpoint.url http://localhost:8000 --sink.uri http://localhost:8080`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			spec := cfg.Spec
 			level, err := parseLevel(logLevel)
 			if err != nil {
 				return err
@@ -91,19 +106,31 @@ the GOGC environment variable is set.`,
 					cfg.Spec.Delivery.Parallelism = &one
 				}
 			}
+			opts := serverOptions{Address: metricsAddr, Port: metricsPort, Pprof: pprof, ProgressInterval: linesEvery}
+			show, err := showProgress(showLines, isTerminal(s.Err), level)
+			if err != nil {
+				return err
+			}
+			if show {
+				opts.Progress = s.Err
+			}
 			log := textLogger(s.Err, level)
 			tuneGC(s.LookupEnv, log)
-			return runWithServer(cmd.Context(), cfg, serverOptions{Address: metricsAddr, Port: metricsPort, Pprof: pprof}, log)
+			return runWithServer(cmd.Context(), cfg, opts, log)
 		},
 	}
 	fs := cmd.Flags()
 	fs.SortFlags = false
-	bindSpecFlags(fs, &spec)
+	bindSpecFlags(fs, &cfg)
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.IntVar(&metricsPort, "metrics-port", 0, "port serving /metrics, /healthz and /readyz (0: off)")
 	fs.StringVar(&metricsAddr, "metrics-address", defaultMetricsAddress,
 		"interface the metrics port listens on; 0.0.0.0 or \"\" for every interface (the metrics and profiles are then open to the network)")
 	fs.BoolVar(&pprof, "pprof", false, "also serve Go's profiles under /debug/pprof/ on the metrics port, for performance work")
 	fs.DurationVar(&grace, "shutdown-grace", source.DefaultShutdownGrace, "how long in-flight events may finish after Ctrl-C or SIGTERM")
+	fs.StringVar(&showLines, "progress", progressAuto,
+		"progress lines on stderr while a backlog is read: auto (when stderr is a terminal and --log-level is info or debug), always or never")
+	fs.DurationVar(&linesEvery, "progress-interval", progress.DefaultInterval, "time between progress lines")
+	_ = fs.MarkHidden("progress-interval") // for tests; the default suits people
 	return cmd
 }

@@ -3,13 +3,13 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
 	"github.com/dynamodb-source/dynamodb-source/internal/manifest"
+	"github.com/dynamodb-source/dynamodb-source/internal/schema"
 )
 
 func newDumpCommand(s Streams) *cobra.Command {
 	var (
-		spec      v1alpha1.AWSDynamoDBSourceSpec
+		cfg       schema.Config
 		name      string
 		namespace string
 	)
@@ -27,6 +27,7 @@ dynamodb-source controller is installed.`,
     --sink.ref.apiVersion eventing.knative.dev/v1 --sink.ref.kind Broker --sink.ref.name default | kubectl apply -f -`,
 		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
+			spec := cfg.Spec
 			if err := spec.Validate(); err != nil {
 				return &UsageError{Err: err}
 			}
@@ -43,7 +44,7 @@ dynamodb-source controller is installed.`,
 	}
 	fs := cmd.Flags()
 	fs.SortFlags = false
-	bindSpecFlags(fs, &spec)
+	bindSpecFlags(fs, &cfg)
 	fs.StringVar(&name, "name", "", "name of the source object (default: from the table name)")
 	fs.StringVar(&namespace, "namespace", "", "namespace of the objects (default: kubectl's current one)")
 	return cmd

@@ -73,7 +73,7 @@ command, the same Kubernetes object, the same events.`,
 	createSource := &cobra.Command{Use: "source", Short: "Create and run an event source"}
 	createSource.AddCommand(newCreateAWSDynamoDBCommand(s))
 	create.AddCommand(createSource)
-	root.AddCommand(create, newAdapterCommand(s), newDumpCommand(s))
+	root.AddCommand(create, newAdapterCommand(s), newDumpCommand(s), newStatusCommand(s))
 	return root
 }
 

@@ -4,19 +4,23 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
+	"github.com/dynamodb-source/dynamodb-source/internal/progress"
 	"github.com/dynamodb-source/dynamodb-source/internal/source"
 )
 
-// serverOptions configure the metrics and health server.
+// serverOptions configure what runs beside the source: the metrics and
+// health server, and the command line's progress lines.
 type serverOptions struct {
 	// Address is the interface it listens on: the command line's default is
 	// the loopback one (127.0.0.1), the adapter's "" (all, for Prometheus
@@ -26,6 +30,11 @@ type serverOptions struct {
 	Port int
 	// Pprof also serves Go's profiles under /debug/pprof/.
 	Pprof bool
+	// Progress receives the progress lines (see internal/progress); nil
+	// means none, as for the adapter.
+	Progress io.Writer
+	// ProgressInterval is the time between progress lines.
+	ProgressInterval time.Duration
 }
 
 // runWithServer runs a source and, when srvOpts.Port > 0, the metrics and
@@ -48,6 +57,10 @@ func runWithServer(ctx context.Context, cfg source.Config, srvOpts serverOptions
 		srv := &metrics.Server{Gatherer: reg, Readiness: ready, Pprof: srvOpts.Pprof}
 		log.Info("serving metrics and health", "address", ln.Addr().String(), "pprof", srvOpts.Pprof)
 		g.Go(func() error { return srv.Serve(ctx, ln) })
+	}
+	if srvOpts.Progress != nil {
+		r := &progress.Reporter{Gatherer: reg, Out: srvOpts.Progress, Interval: srvOpts.ProgressInterval}
+		g.Go(func() error { return r.Run(ctx) })
 	}
 	g.Go(func() error {
 		err := source.Run(ctx, cfg)

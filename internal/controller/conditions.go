@@ -1,8 +1,12 @@
 package controller
 
 import (
+	"errors"
+
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/controller/resources"
 )
 
 // Condition types of an AWSDynamoDBSource.
@@ -28,14 +32,18 @@ const (
 	ReasonSinkNotFound       = "SinkNotFound"
 	ReasonSinkForbidden      = "SinkForbidden"
 	ReasonSinkNotAddressable = "SinkNotAddressable"
+	// ReasonRefNamespaceNotAllowed: a reference to another namespace, which
+	// the controller was not started to allow.
+	ReasonRefNamespaceNotAllowed = "RefNamespaceNotAllowed"
 
 	ReasonDeploymentAvailable   = "DeploymentAvailable"
 	ReasonDeploymentUnavailable = "DeploymentUnavailable"
 	ReasonDeploymentUpdating    = "DeploymentUpdating"
 	ReasonDeploymentFailed      = "DeploymentFailed"
 	ReasonWaitingForSink        = "WaitingForSink"
-	// ServiceAccount refusals use the reasons of package resources:
-	// ServiceAccountNotManaged and ServiceAccountRoleConflict.
+	// Refusals use the reasons of package resources: ServiceAccountNotManaged,
+	// ServiceAccountNotShared, ServiceAccountRoleConflict, ObjectNotManaged
+	// (Deployed), AdapterEnvRefused and CheckpointStoreNotKept (Ready).
 )
 
 func condition(typ string, status metav1.ConditionStatus, reason, message string) metav1.Condition {
@@ -47,7 +55,11 @@ func condition(typ string, status metav1.ConditionStatus, reason, message string
 // the reason and message of the first thing in the way, so `kubectl get`
 // shows what to fix.
 func readyCondition(conds []metav1.Condition, specErr error) metav1.Condition {
-	if specErr != nil {
+	var refusal *resources.Refusal
+	switch {
+	case errors.As(specErr, &refusal):
+		return condition(ConditionReady, metav1.ConditionFalse, refusal.Reason, refusal.Message)
+	case specErr != nil:
 		return condition(ConditionReady, metav1.ConditionFalse, ReasonInvalidSpec, specErr.Error())
 	}
 	for _, typ := range []string{ConditionSinkProvided, ConditionDeployed} {

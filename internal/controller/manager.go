@@ -47,6 +47,14 @@ type Options struct {
 	LeaderElectionNamespace string
 	// RetryInterval: see Reconciler.RetryInterval. Default 30s.
 	RetryInterval time.Duration
+	// ClusterDomain is the domain of Service sink addresses,
+	// <service>.<namespace>.svc.<domain>. Default cluster.local;
+	// cmd/dynamodb-source-controller defaults it to DetectClusterDomain.
+	ClusterDomain string
+	// AllowCrossNamespaceRefs lets a source's sink.ref point at another
+	// namespace. Off by default: on a cluster shared by tenants, a source
+	// delivers only within its namespace.
+	AllowCrossNamespaceRefs bool
 
 	// skipNameValidation lets tests run one manager after another in a
 	// process: controller names are otherwise unique per process.
@@ -76,6 +84,9 @@ func NewManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 	}
 	if opts.RetryInterval == 0 {
 		opts.RetryInterval = 30 * time.Second
+	}
+	if opts.ClusterDomain == "" {
+		opts.ClusterDomain = DefaultClusterDomain
 	}
 	managed := labels.SelectorFromSet(labels.Set{resources.LabelManagedBy: resources.ManagedBy})
 	checkpoints := labels.SelectorFromSet(labels.Set{
@@ -114,6 +125,9 @@ func NewManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 		APIReader:     mgr.GetAPIReader(),
 		AdapterImage:  opts.AdapterImage,
 		RetryInterval: opts.RetryInterval,
+
+		ClusterDomain:           opts.ClusterDomain,
+		AllowCrossNamespaceRefs: opts.AllowCrossNamespaceRefs,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, err

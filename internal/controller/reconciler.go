@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync"
 	"time"
 
@@ -24,19 +25,25 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
+	"github.com/dynamodb-source/dynamodb-source/internal/checkpoint"
 	"github.com/dynamodb-source/dynamodb-source/internal/controller/resources"
+	"github.com/dynamodb-source/dynamodb-source/internal/safeurl"
 )
 
 // FieldOwner is this controller's field manager for server-side apply.
 const FieldOwner = "dynamodb-source-controller"
 
 // RBAC of the controller, generated into config/rbac/role.yaml by
-// hack/generate.sh. Secrets are not among them: credentials reach the
-// adapter as secretKeyRef variables, which the kubelet resolves. Objects are
-// written by server-side apply (create, patch); configmaps need get and
-// update besides, because Kubernetes lets the controller grant the adapter
-// (in its Role) only what it holds itself. Sinks of other kinds are read
-// through the aggregated ClusterRole in config/rbac/addressable_resolver.yaml.
+// hack/generate.sh. Objects are written by server-side apply (create,
+// patch); configmaps need get and update besides, because Kubernetes lets
+// the controller grant the adapter (in its Role) only what it holds itself.
+// Secrets: the controller writes the one Secret per source that holds the
+// spec's literal credentials, and reads only that one, by name, from the
+// API server (get, never list or watch: it caches no Secret and cannot read
+// a namespace's Secrets in bulk); Secret references in the spec reach the
+// adapter as secretKeyRef variables, which the kubelet resolves. Sinks of
+// other kinds are read through the aggregated ClusterRole in
+// config/rbac/addressable_resolver.yaml.
 //
 // +kubebuilder:rbac:groups=sources.triggermesh.io,resources=awsdynamodbsources,verbs=get;list;watch
 // +kubebuilder:rbac:groups=sources.triggermesh.io,resources=awsdynamodbsources/status,verbs=get;update;patch
@@ -44,6 +51,7 @@ const FieldOwner = "dynamodb-source-controller"
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=get;list;watch;create;patch;delete
 
@@ -59,6 +67,12 @@ type Reconciler struct {
 	// RetryInterval is how soon a source whose sink or ServiceAccount is
 	// refused for a reason no watched object will tell is looked at again.
 	RetryInterval time.Duration
+	// ClusterDomain is the domain of Service addresses (cluster.local when
+	// empty).
+	ClusterDomain string
+	// AllowCrossNamespaceRefs lets a source's sink.ref name another
+	// namespace (refNamespaceRefusal).
+	AllowCrossNamespaceRefs bool
 
 	mapper meta.RESTMapper
 	cache  cache.Cache
@@ -119,12 +133,16 @@ func (r *Reconciler) reconcile(ctx context.Context, src *v1alpha1.AWSDynamoDBSou
 		// The adapter would refuse this spec; keep what runs until it is fixed.
 		return reconcile.Result{}, specErr, nil
 	}
+	if refusal := resources.CheckSpec(src); refusal != nil {
+		// Not on Kubernetes: likewise.
+		return reconcile.Result{}, refusal, nil
+	}
 
 	sink, err := r.resolveSink(ctx, src)
 	if err != nil {
 		return reconcile.Result{}, nil, err
 	}
-	st.SinkURI = sink.uri
+	st.SinkURI = safeurl.RedactString(sink.uri) // the adapter alone gets it whole
 	deploy := src
 	if sink.uri != "" {
 		if deploy, sink, err = r.withDeadLetterSink(ctx, src, sink); err != nil {
@@ -151,19 +169,13 @@ func (r *Reconciler) reconcile(ctx context.Context, src *v1alpha1.AWSDynamoDBSou
 		return retry, nil, nil
 	}
 
-	if refusal, err := r.reconcileServiceAccount(ctx, src); err != nil || refusal != nil {
+	if refusal, err := r.reconcileAdapter(ctx, src, deploy, sink.uri); err != nil || refusal != nil {
 		if refusal != nil {
 			setCondition(st, gen, condition(ConditionDeployed, metav1.ConditionFalse, refusal.Reason, refusal.Message))
-			// Labelling an unmanaged ServiceAccount fires no event here.
+			// Labelling or removing an object in the way fires no event here.
 			retry.RequeueAfter = r.RetryInterval
 		}
 		return retry, nil, err
-	}
-	if err := r.reconcileCheckpointAccess(ctx, src); err != nil {
-		return retry, nil, err
-	}
-	if err := r.apply(ctx, resources.Deployment(deploy, resources.DeploymentOptions{Image: r.AdapterImage, SinkURI: sink.uri})); err != nil {
-		return retry, nil, fmt.Errorf("applying the adapter's Deployment: %w", err)
 	}
 	dep, err := r.currentDeployment(ctx, src)
 	if err != nil {
@@ -171,6 +183,30 @@ func (r *Reconciler) reconcile(ctx context.Context, src *v1alpha1.AWSDynamoDBSou
 	}
 	setCondition(st, gen, deployedCondition(dep))
 	return retry, nil, nil
+}
+
+// reconcileAdapter keeps the objects of the adapter of src, delivering to
+// sinkURI, in the order it needs them; the Deployment is rendered from
+// deploy, src with its dead-letter sink resolved. A refusal is an object in
+// the way that the controller does not take over.
+func (r *Reconciler) reconcileAdapter(ctx context.Context, src, deploy *v1alpha1.AWSDynamoDBSource, sinkURI string) (*resources.Refusal, error) {
+	if refusal, err := r.reconcileServiceAccount(ctx, src); err != nil || refusal != nil {
+		return refusal, err
+	}
+	if refusal, err := r.reconcileCheckpointAccess(ctx, src); err != nil || refusal != nil {
+		return refusal, err
+	}
+	if refusal, err := r.reconcileCredentials(ctx, src); err != nil || refusal != nil {
+		return refusal, err
+	}
+	dep := resources.Deployment(deploy, resources.DeploymentOptions{Image: r.AdapterImage, SinkURI: sinkURI})
+	if refusal, err := r.claim(ctx, dep, src, resources.HandOver(), true); err != nil || refusal != nil {
+		return refusal, err
+	}
+	if err := r.apply(ctx, dep); err != nil {
+		return nil, fmt.Errorf("applying the adapter's Deployment: %w", err)
+	}
+	return nil, nil
 }
 
 func (r *Reconciler) currentDeployment(ctx context.Context, src *v1alpha1.AWSDynamoDBSource) (*appsv1.Deployment, error) {
@@ -189,28 +225,99 @@ func (r *Reconciler) currentDeployment(ctx context.Context, src *v1alpha1.AWSDyn
 // RoleBinding that let the adapter use it, when the adapter keeps its
 // checkpoints on Kubernetes; otherwise it removes the access (and keeps the
 // ConfigMap: it goes with the source).
-func (r *Reconciler) reconcileCheckpointAccess(ctx context.Context, src *v1alpha1.AWSDynamoDBSource) error {
+func (r *Reconciler) reconcileCheckpointAccess(ctx context.Context, src *v1alpha1.AWSDynamoDBSource) (*resources.Refusal, error) {
 	if resources.CheckpointStore(src) != v1alpha1.CheckpointStoreKubernetes {
 		for _, obj := range []client.Object{&rbacv1.RoleBinding{}, &rbacv1.Role{}} {
-			if err := r.deleteIfPresent(ctx, obj, src.Namespace, resources.AdapterName(src)); err != nil {
-				return err
+			if err := r.deleteIfOwned(ctx, obj, src, resources.AdapterName(src), true); err != nil {
+				return nil, err
 			}
 		}
-		return nil
+		return nil, nil
 	}
-	for _, obj := range []client.Object{resources.CheckpointConfigMap(src), resources.Role(src), resources.RoleBinding(src)} {
-		if err := r.apply(ctx, obj); err != nil {
-			return fmt.Errorf("applying %s %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)
+	objs := []struct {
+		obj      client.Object
+		handOver map[string]string
+	}{
+		// The command line's kubernetes store makes the ConfigMap with
+		// these labels: its progress is adopted.
+		{resources.CheckpointConfigMap(src), checkpoint.ConfigMapLabels(src.Name)},
+		{resources.Role(src), resources.HandOver()},
+		{resources.RoleBinding(src), resources.HandOver()},
+	}
+	for _, o := range objs {
+		if refusal, err := r.claim(ctx, o.obj, src, o.handOver, true); err != nil || refusal != nil {
+			return refusal, err
+		}
+		if err := r.apply(ctx, o.obj); err != nil {
+			return nil, fmt.Errorf("applying %s %s: %w", o.obj.GetObjectKind().GroupVersionKind().Kind, o.obj.GetName(), err)
 		}
 	}
-	return nil
+	return nil, nil
 }
 
-func (r *Reconciler) deleteIfPresent(ctx context.Context, obj client.Object, namespace, name string) error {
-	if err := r.Client.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, obj); err != nil {
-		return client.IgnoreNotFound(err)
+// reconcileCredentials keeps the Secret of the spec's literal credentials
+// (resources.LiteralCredentials), or deletes it once there are none. Secrets
+// are read from the API server, never cached.
+func (r *Reconciler) reconcileCredentials(ctx context.Context, src *v1alpha1.AWSDynamoDBSource) (*resources.Refusal, error) {
+	secret, _ := resources.LiteralCredentials(src)
+	if secret == nil {
+		return nil, r.deleteIfOwned(ctx, &corev1.Secret{}, src, resources.CredentialsSecretName(src), false)
 	}
-	if err := r.Client.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
+	if refusal, err := r.claim(ctx, secret, src, resources.HandOver(), false); err != nil || refusal != nil {
+		return refusal, err
+	}
+	if err := r.apply(ctx, secret); err != nil {
+		return nil, fmt.Errorf("applying the credentials Secret %s: %w", secret.Name, err)
+	}
+	return nil, nil
+}
+
+// claim refuses to apply want when an object of its name exists that is not
+// this controller's for src (resources.Claim). cached says whether the
+// manager's cache holds the kind (then only the managed objects of it: a
+// miss is checked on the API server, since an unmanaged object must be seen
+// to be refused).
+func (r *Reconciler) claim(ctx context.Context, want client.Object, src *v1alpha1.AWSDynamoDBSource, handOver map[string]string, cached bool) (*resources.Refusal, error) {
+	kind := want.GetObjectKind().GroupVersionKind().Kind
+	existing, err := r.existing(ctx, newOf(want), want.GetNamespace(), want.GetName(), cached)
+	if err != nil || existing == nil {
+		return nil, err
+	}
+	return resources.Claim(kind, existing, src, handOver), nil
+}
+
+// newOf returns an empty object of obj's type.
+func newOf(obj client.Object) client.Object {
+	return reflect.New(reflect.TypeOf(obj).Elem()).Interface().(client.Object)
+}
+
+// existing reads the object namespace/name into obj: nil if there is none.
+func (r *Reconciler) existing(ctx context.Context, obj client.Object, namespace, name string, cached bool) (client.Object, error) {
+	key := types.NamespacedName{Namespace: namespace, Name: name}
+	var err error = apierrors.NewNotFound(schema.GroupResource{}, name)
+	if cached {
+		err = r.Client.Get(ctx, key, obj)
+	}
+	if apierrors.IsNotFound(err) {
+		err = r.APIReader.Get(ctx, key, obj)
+	}
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading %T %s: %w", obj, name, err)
+	}
+	return obj, nil
+}
+
+// deleteIfOwned deletes namespace/name if src controls it: what the
+// controller did not make for src is left alone.
+func (r *Reconciler) deleteIfOwned(ctx context.Context, obj client.Object, src *v1alpha1.AWSDynamoDBSource, name string, cached bool) error {
+	existing, err := r.existing(ctx, obj, src.Namespace, name, cached)
+	if err != nil || existing == nil || !metav1.IsControlledBy(existing, src) {
+		return err
+	}
+	if err := r.Client.Delete(ctx, existing); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("deleting %T %s: %w", obj, name, err)
 	}
 	return nil
@@ -271,23 +378,13 @@ func (r *Reconciler) reconcileServiceAccount(ctx context.Context, src *v1alpha1.
 	return nil, r.leaveServiceAccounts(ctx, src, name)
 }
 
-// serviceAccount reads a ServiceAccount, nil if there is none. The cache
-// holds only the managed ones, so a miss is checked on the API server: an
-// unmanaged one must be seen to be refused.
+// serviceAccount reads a ServiceAccount, nil if there is none.
 func (r *Reconciler) serviceAccount(ctx context.Context, namespace, name string) (*corev1.ServiceAccount, error) {
-	key := types.NamespacedName{Namespace: namespace, Name: name}
-	sa := &corev1.ServiceAccount{}
-	err := r.Client.Get(ctx, key, sa)
-	if apierrors.IsNotFound(err) {
-		err = r.APIReader.Get(ctx, key, sa)
+	obj, err := r.existing(ctx, &corev1.ServiceAccount{}, namespace, name, true)
+	if err != nil || obj == nil {
+		return nil, err
 	}
-	switch {
-	case apierrors.IsNotFound(err):
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("reading ServiceAccount %s: %w", name, err)
-	}
-	return sa, nil
+	return obj.(*corev1.ServiceAccount), nil
 }
 
 // leaveServiceAccounts removes the source's reference from the managed

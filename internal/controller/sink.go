@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
+	"github.com/dynamodb-source/dynamodb-source/internal/safeurl"
 )
 
 // sinkRefIndex indexes sources by the object their sink.ref points at, so
@@ -36,8 +37,12 @@ type sinkResult struct {
 	retry bool
 }
 
+// sinkOK is a resolved sink. The adapter gets uri whole; the condition (and
+// status.sinkUri) show it without userinfo, query or fragment, where sinks
+// take passwords and keys: the status is readable by anyone who may read
+// the source.
 func sinkOK(uri string) sinkResult {
-	return sinkResult{uri: uri, cond: condition(ConditionSinkProvided, metav1.ConditionTrue, ReasonSinkResolved, "sink is "+uri)}
+	return sinkResult{uri: uri, cond: condition(ConditionSinkProvided, metav1.ConditionTrue, ReasonSinkResolved, "sink is "+safeurl.RedactString(uri))}
 }
 
 func sinkFailed(reason, format string, args ...any) sinkResult {
@@ -93,7 +98,8 @@ func refAPIVersion(ref *v1alpha1.KReference) string {
 // resolveSink finds the sink's address: sink.uri as given, or the
 // status.address.url of the Addressable object sink.ref points at (Knative's
 // duck type, so any kind works, known to this controller or not), or the
-// cluster-local URL of a Service. Errors are only the API server's
+// cluster-local URL of a Service (in the cluster's domain). A ref to another
+// namespace is refused unless the controller allows it. Errors are only the API server's
 // transient ones; everything a person can fix is in the condition.
 func (r *Reconciler) resolveSink(ctx context.Context, src *v1alpha1.AWSDynamoDBSource) (sinkResult, error) {
 	sink := src.Spec.Sink
@@ -103,6 +109,9 @@ func (r *Reconciler) resolveSink(ctx context.Context, src *v1alpha1.AWSDynamoDBS
 	ref := sink.Ref
 	if ref == nil {
 		return sinkFailed(ReasonSinkMissing, "the source has no sink: give spec.sink.ref (an Addressable object) or spec.sink.uri"), nil
+	}
+	if refusal := refNamespaceRefusal("spec.sink.ref", src, ref, r.AllowCrossNamespaceRefs); refusal != nil {
+		return sinkFailed(refusal.Reason, "%s", refusal.Message), nil
 	}
 	apiVersion := refAPIVersion(ref)
 	if apiVersion == "" {
@@ -152,14 +161,14 @@ func (r *Reconciler) resolveSink(ctx context.Context, src *v1alpha1.AWSDynamoDBS
 	}
 
 	if gvk.Group == "" && gvk.Kind == "Service" {
-		return sinkOK(fmt.Sprintf("http://%s.%s.svc.cluster.local", ref.Name, ns)), nil
+		return sinkOK(serviceURL(ref.Name, ns, r.ClusterDomain)), nil
 	}
 	addr := addressURL(obj)
 	if addr == "" {
 		return sinkFailed(ReasonSinkNotAddressable, "sink %s has no status.address.url: it is not ready yet, or not an Addressable", desc), nil
 	}
 	if u, err := url.Parse(addr); err != nil || u.Scheme == "" || u.Host == "" {
-		return sinkFailed(ReasonSinkNotAddressable, "sink %s has status.address.url %q, which is not an absolute URL", desc, addr), nil
+		return sinkFailed(ReasonSinkNotAddressable, "sink %s has status.address.url %q, which is not an absolute URL", desc, safeurl.RedactString(addr)), nil
 	}
 	return sinkOK(addr), nil
 }

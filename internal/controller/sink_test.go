@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -50,7 +51,7 @@ func TestSinkRef(t *testing.T) {
 			return nil
 		})
 	})
-	t.Run("a ref to another namespace", func(t *testing.T) {
+	t.Run("a ref to another namespace is refused by default", func(t *testing.T) {
 		h := h.on(t)
 		other := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "ddbsrc-other-"}}
 		if err := h.c.Create(h.ctx, other); err != nil {
@@ -58,7 +59,21 @@ func TestSinkRef(t *testing.T) {
 		}
 		h.setAddress(apiVersion, "Thing", other.Name, "broker", "http://other-ns.example")
 		h.update("orders", func(s *v1alpha1.AWSDynamoDBSource) { s.Spec.Sink.Ref.Namespace = other.Name })
-		h.waitEnv("orders", "K_SINK", "http://other-ns.example")
+		src := h.waitCondition("orders", ConditionReady, metav1.ConditionFalse, ReasonRefNamespaceNotAllowed)
+		if c := findCond(src, ConditionReady); !strings.Contains(c.Message, other.Name) || !strings.Contains(c.Message, "--allow-cross-namespace-refs") {
+			t.Errorf("message %q does not say what to do", c.Message)
+		}
+		if src.Status.SinkURI != "" {
+			t.Errorf("sinkUri = %q: another namespace's address is shown", src.Status.SinkURI)
+		}
+		h.consistently("the adapter keeps the old sink", time.Second, func() error {
+			if got := envOf(h.deployment("orders"))["K_SINK"].Value; got != "http://broker-2.example" {
+				return fmt.Errorf("K_SINK = %q", got)
+			}
+			return nil
+		})
+		h.update("orders", func(s *v1alpha1.AWSDynamoDBSource) { s.Spec.Sink.Ref.Namespace = "" })
+		h.waitEnv("orders", "K_SINK", "http://broker-2.example")
 	})
 	t.Run("a Service is addressed by its cluster-local name", func(t *testing.T) {
 		h := h.on(t)
@@ -86,6 +101,22 @@ func TestSinkRef(t *testing.T) {
 			t.Errorf("sinkUri = %q after the sink went", src.Status.SinkURI)
 		}
 	})
+}
+
+// A controller started with --allow-cross-namespace-refs resolves a sink in
+// another namespace.
+func TestSinkRefToAnotherNamespaceWhenAllowed(t *testing.T) {
+	h := start(t, func(o *Options) { o.AllowCrossNamespaceRefs = true })
+	h.installCRD("widgets.example.dev", "v1", "Widget", true)
+	other := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "ddbsrc-other-"}}
+	if err := h.c.Create(h.ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	h.setAddress("widgets.example.dev/v1", "Widget", other.Name, "broker", "http://other-ns.example")
+	h.create(newSource("orders", func(s *v1alpha1.AWSDynamoDBSource) {
+		s.Spec.Sink = v1alpha1.Destination{Ref: &v1alpha1.KReference{APIVersion: "widgets.example.dev/v1", Kind: "Widget", Name: "broker", Namespace: other.Name}}
+	}))
+	h.waitEnv("orders", "K_SINK", "http://other-ns.example")
 }
 
 // A kind the controller may not read is reported, and picked up once a

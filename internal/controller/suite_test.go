@@ -55,8 +55,9 @@ type harness struct {
 	ns  string
 }
 
-// start runs the controller against envtest for the duration of t.
-func start(t *testing.T) *harness {
+// start runs the controller against envtest for the duration of t, with
+// the test's options changed by opts.
+func start(t *testing.T, opts ...func(*Options)) *harness {
 	t.Helper()
 	env := kubetest.Get(t)
 	c, err := client.New(env.Config, client.Options{Scheme: Scheme()})
@@ -68,13 +69,17 @@ func start(t *testing.T) *harness {
 		t.Fatalf("installing config/default: %v", installErr)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	mgr, err := NewManager(asController(env.Config), Options{
+	o := Options{
 		AdapterImage:           testImage,
 		MetricsBindAddress:     "0",
 		HealthProbeBindAddress: "0",
 		RetryInterval:          300 * time.Millisecond,
 		skipNameValidation:     true,
-	})
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	mgr, err := NewManager(asController(env.Config), o)
 	if err != nil {
 		cancel()
 		t.Fatal(err)

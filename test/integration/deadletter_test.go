@@ -189,9 +189,10 @@ func readDeadLetterFile(t *testing.T, path string) []cloudevents.Event {
 	return out
 }
 
-// hasVersion reports whether a dead letter's data is the whole record, its
-// version readable.
-func hasVersion(t testing.TB, e cloudevents.Event) bool {
+// hasVersion says whether e's data carries the version its item was
+// written with: the data is the change, whole.
+func hasVersion(t *testing.T, e cloudevents.Event) bool {
+	t.Helper()
 	_, ok := decode(t, e).Version()
 	return ok
 }

@@ -22,11 +22,29 @@ type DeploymentOptions struct {
 	SinkURI string
 }
 
+// Default resources of the adapter's container, unless
+// adapterOverrides.resources replaces them. The memory limit bounds what one
+// source may take from its node: the adapter peaks under 40 MiB at the
+// default delivery settings (docs/benchmarks.md), the 1,024-record window
+// and the larger batches and parallelism the spec allows stay well below
+// 256 MiB.
+var (
+	DefaultCPURequest    = resource.MustParse("50m")
+	DefaultMemoryRequest = resource.MustParse("64Mi")
+	DefaultMemoryLimit   = resource.MustParse("256Mi")
+)
+
 // Deployment runs the adapter of src: `dynamodb-source adapter`, configured
 // by its environment (adapterenv), as a non-root user on a read-only root
-// filesystem, with probes on its health port. adapterOverrides are applied
-// last, except that they cannot change which pods the Deployment selects.
+// filesystem, with probes on its health port and a memory limit. Literal
+// credentials reach it from the Secret of LiteralCredentials, and the
+// ServiceAccount token is mounted only for the kubernetes checkpoint store,
+// the one part of the adapter that calls the Kubernetes API.
+// adapterOverrides are applied last, except that they cannot change which
+// pods the Deployment selects; the controller refuses a source whose
+// adapterOverrides.env fails CheckEnvOverrides before it gets here.
 func Deployment(src *v1alpha1.AWSDynamoDBSource, opts DeploymentOptions) *appsv1.Deployment {
+	secret, rendered := LiteralCredentials(src)
 	ov := src.Spec.AdapterOverrides
 	if ov == nil {
 		ov = &v1alpha1.AdapterOverrides{}
@@ -40,18 +58,22 @@ func Deployment(src *v1alpha1.AWSDynamoDBSource, opts DeploymentOptions) *appsv1
 		podLabels[k] = v
 	}
 	var podAnnotations map[string]string
-	if len(ov.Annotations) > 0 {
-		podAnnotations = make(map[string]string, len(ov.Annotations))
+	if len(ov.Annotations) > 0 || secret != nil {
+		podAnnotations = make(map[string]string, len(ov.Annotations)+1)
 		for k, v := range ov.Annotations {
 			podAnnotations[k] = v
 		}
 	}
+	if secret != nil {
+		podAnnotations[AnnotationCredentials] = credentialsDigest(src, secret)
+	}
 
 	resources := corev1.ResourceRequirements{
 		Requests: corev1.ResourceList{
-			corev1.ResourceCPU:    resource.MustParse("50m"),
-			corev1.ResourceMemory: resource.MustParse("64Mi"),
+			corev1.ResourceCPU:    DefaultCPURequest,
+			corev1.ResourceMemory: DefaultMemoryRequest,
 		},
+		Limits: corev1.ResourceList{corev1.ResourceMemory: DefaultMemoryLimit},
 	}
 	if ov.Resources != nil {
 		resources = *ov.Resources.DeepCopy()
@@ -85,6 +107,9 @@ func Deployment(src *v1alpha1.AWSDynamoDBSource, opts DeploymentOptions) *appsv1
 				ObjectMeta: metav1.ObjectMeta{Labels: podLabels, Annotations: podAnnotations},
 				Spec: corev1.PodSpec{
 					ServiceAccountName: ServiceAccountName(src),
+					// IRSA and EKS Pod Identity do not need it: their webhooks
+					// add a projected token volume of their own.
+					AutomountServiceAccountToken: ptr(CheckpointStore(src) == v1alpha1.CheckpointStoreKubernetes),
 					SecurityContext: &corev1.PodSecurityContext{
 						RunAsNonRoot:   ptr(true),
 						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
@@ -93,7 +118,7 @@ func Deployment(src *v1alpha1.AWSDynamoDBSource, opts DeploymentOptions) *appsv1
 						Name:    ContainerName,
 						Image:   opts.Image,
 						Command: []string{"dynamodb-source", "adapter"},
-						Env:     Env(src, opts.SinkURI),
+						Env:     Env(rendered, opts.SinkURI),
 						Ports: []corev1.ContainerPort{{
 							Name: HealthPortName, ContainerPort: HealthPort, Protocol: corev1.ProtocolTCP,
 						}},
@@ -122,19 +147,17 @@ func Deployment(src *v1alpha1.AWSDynamoDBSource, opts DeploymentOptions) *appsv1
 }
 
 // Env is the adapter's environment: the source's (adapterenv.FromSpec) with
-// the Kubernetes defaults (the kubernetes checkpoint store; a file store on
-// the writable /tmp), the health port, and adapterOverrides.env last, each
-// replacing a variable of the same name or added after the others.
+// the Kubernetes default (the kubernetes checkpoint store), the health port,
+// and adapterOverrides.env last, each replacing a variable of the same name
+// or added after the others; every literal value escaped (escapeEnv). src's
+// credentials are rendered as they are: Deployment gives it the copy of
+// LiteralCredentials.
 func Env(src *v1alpha1.AWSDynamoDBSource, sinkURI string) []corev1.EnvVar {
 	s := src.DeepCopy()
-	store := CheckpointStore(s)
 	if s.Spec.Checkpoint == nil {
 		s.Spec.Checkpoint = &v1alpha1.CheckpointSpec{}
 	}
-	s.Spec.Checkpoint.Store = store
-	if store == v1alpha1.CheckpointStoreFile && s.Spec.Checkpoint.Dir == "" {
-		s.Spec.Checkpoint.Dir = CheckpointDirDefault
-	}
+	s.Spec.Checkpoint.Store = CheckpointStore(s)
 	env := adapterenv.FromSpec(s, sinkURI)
 	env = append(env, corev1.EnvVar{Name: adapterenv.EnvMetricsPort, Value: strconv.Itoa(HealthPort)})
 	if ov := src.Spec.AdapterOverrides; ov != nil {
@@ -151,7 +174,7 @@ func Env(src *v1alpha1.AWSDynamoDBSource, sinkURI string) []corev1.EnvVar {
 			}
 		}
 	}
-	return env
+	return escapeEnv(env)
 }
 
 func ptr[T any](v T) *T { return &v }

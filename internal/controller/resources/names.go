@@ -33,11 +33,6 @@ const (
 	HealthPortName = "health"
 	// ContainerName is the adapter's container in its pod.
 	ContainerName = "adapter"
-	// CheckpointDirDefault is where a file checkpoint store writes when
-	// checkpoint.dir is unset: the root filesystem is read-only, so it lies
-	// on the pod's writable /tmp (an emptyDir, lost with the pod; use the
-	// kubernetes store to keep checkpoints).
-	CheckpointDirDefault = "/tmp/dynamodb-source"
 )
 
 // AdapterName names the Deployment, the generated ServiceAccount, the Role

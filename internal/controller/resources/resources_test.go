@@ -139,14 +139,62 @@ func TestDeployment(t *testing.T) {
 			}
 		},
 	}, {
-		name: "a file store without a folder writes to the writable /tmp",
+		name: "the ServiceAccount token is mounted only for the kubernetes checkpoint store",
+		src:  source(),
+		check: func(t *testing.T, d *appsv1.Deployment) {
+			if a := d.Spec.Template.Spec.AutomountServiceAccountToken; a == nil || !*a {
+				t.Errorf("automountServiceAccountToken %v with the kubernetes store, want true", a)
+			}
+			mem := Deployment(source(func(s *v1alpha1.AWSDynamoDBSource) {
+				s.Spec.Checkpoint = &v1alpha1.CheckpointSpec{Store: "memory"}
+			}), opts)
+			if a := mem.Spec.Template.Spec.AutomountServiceAccountToken; a == nil || *a {
+				t.Errorf("automountServiceAccountToken %v with the memory store, want false", a)
+			}
+		},
+	}, {
+		name: "literal credentials reach the pod from the source's Secret, never as values",
 		src: source(func(s *v1alpha1.AWSDynamoDBSource) {
-			s.Spec.Checkpoint = &v1alpha1.CheckpointSpec{Store: "file"}
+			s.Spec.Auth.Credentials = &v1alpha1.AWSSecurityCredentials{
+				AccessKeyID:     v1alpha1.ValueFromField{Value: "AKIDEXAMPLE"},
+				SecretAccessKey: v1alpha1.ValueFromField{Value: "wJalrXUtnFEMI/K7MDENG"},
+				SessionToken:    v1alpha1.ValueFromField{Value: "token"},
+			}
 		}),
 		check: func(t *testing.T, d *appsv1.Deployment) {
 			env := envMap(container(d).Env)
-			if env["CHECKPOINT_STORE"].Value != "file" || env["CHECKPOINT_DIR"].Value != CheckpointDirDefault {
-				t.Errorf("CHECKPOINT_STORE = %q, CHECKPOINT_DIR = %q", env["CHECKPOINT_STORE"].Value, env["CHECKPOINT_DIR"].Value)
+			for name, key := range map[string]string{"AWS_ACCESS_KEY_ID": "accessKeyID", "AWS_SECRET_ACCESS_KEY": "secretAccessKey", "AWS_SESSION_TOKEN": "sessionToken"} {
+				e := env[name]
+				if e.Value != "" || e.ValueFrom == nil || e.ValueFrom.SecretKeyRef.Name != "awsdynamodbsource-sample-credentials" || e.ValueFrom.SecretKeyRef.Key != key {
+					t.Errorf("%s = %+v", name, e)
+				}
+			}
+			if d.Spec.Template.Annotations[AnnotationCredentials] == "" {
+				t.Error("no credentials digest on the pod template: new credentials would not roll the pod")
+			}
+			for _, v := range d.Spec.Template.Annotations {
+				if strings.Contains(v, "AKIDEXAMPLE") || strings.Contains(v, "wJalr") {
+					t.Errorf("annotation %q holds a credential", v)
+				}
+			}
+		},
+	}, {
+		name: "every literal value has its $ escaped, so $(VAR) cannot expand another variable",
+		src: source(func(s *v1alpha1.AWSDynamoDBSource) {
+			s.Spec.Endpoint = &v1alpha1.Endpoint{URL: "https://evil.example/$(AWS_SECRET_ACCESS_KEY)"}
+			s.Spec.CloudEventOverrides = &v1alpha1.CloudEventOverrides{Extensions: map[string]string{"k": "$(AWS_ACCESS_KEY_ID)"}}
+			s.Spec.AdapterOverrides = &v1alpha1.AdapterOverrides{Env: []corev1.EnvVar{{Name: "TZ", Value: "$(AWS_SESSION_TOKEN)"}}}
+		}),
+		check: func(t *testing.T, d *appsv1.Deployment) {
+			env := envMap(container(d).Env)
+			if got := env["ENDPOINT_URL"].Value; got != "https://evil.example/$$(AWS_SECRET_ACCESS_KEY)" {
+				t.Errorf("ENDPOINT_URL = %q", got)
+			}
+			if got := env["K_CE_OVERRIDES"].Value; !strings.Contains(got, "$$(AWS_ACCESS_KEY_ID)") {
+				t.Errorf("K_CE_OVERRIDES = %q", got)
+			}
+			if got := env["TZ"].Value; got != "$$(AWS_SESSION_TOKEN)" {
+				t.Errorf("TZ = %q", got)
 			}
 		},
 	}, {
@@ -210,30 +258,33 @@ func TestDeployment(t *testing.T) {
 			}
 		},
 	}, {
-		name: "adapterOverrides env replaces a variable of the same name and adds new ones",
+		name: "adapterOverrides env adds variables after the others",
 		src: source(func(s *v1alpha1.AWSDynamoDBSource) {
 			s.Spec.AdapterOverrides = &v1alpha1.AdapterOverrides{Env: []corev1.EnvVar{
-				{Name: "CHECKPOINT_STORE", Value: "memory"},
-				{Name: "AWS_REGION", Value: "eu-west-1"},
+				{Name: "GOGC", Value: "100"},
+				{Name: "TZ", Value: "UTC"},
 			}}
 		}),
 		check: func(t *testing.T, d *appsv1.Deployment) {
 			env := container(d).Env
 			m := envMap(env) // panics on duplicates
-			if m["CHECKPOINT_STORE"].Value != "memory" || m["AWS_REGION"].Value != "eu-west-1" {
+			if m["GOGC"].Value != "100" || m["TZ"].Value != "UTC" {
 				t.Errorf("env %+v", env)
 			}
-			if env[len(env)-1].Name != "AWS_REGION" {
+			if env[len(env)-1].Name != "TZ" {
 				t.Errorf("added variable is not last: %+v", env)
 			}
 		},
 	}, {
-		name: "default resource requests when not overridden",
+		name: "default resources: requests, and a memory limit, when not overridden",
 		src:  source(),
 		check: func(t *testing.T, d *appsv1.Deployment) {
 			r := container(d).Resources
-			if r.Requests.Cpu().String() != "50m" || r.Requests.Memory().String() != "64Mi" || len(r.Limits) != 0 {
-				t.Errorf("resources %+v", r)
+			if r.Requests.Cpu().String() != "50m" || r.Requests.Memory().String() != "64Mi" {
+				t.Errorf("requests %+v", r.Requests)
+			}
+			if r.Limits.Memory().String() != "256Mi" || r.Limits.Cpu().String() != "0" {
+				t.Errorf("limits %+v, want memory 256Mi and no CPU limit", r.Limits)
 			}
 		},
 	}, {
@@ -358,6 +409,15 @@ func TestServiceAccountRules(t *testing.T) {
 		}
 		return sa
 	}
+	generatedFor := func(victim, name, role string) *corev1.ServiceAccount {
+		v := source(func(s *v1alpha1.AWSDynamoDBSource) {
+			s.Name, s.UID = victim, types.UID("uid-"+victim)
+			s.Spec.Auth = v1alpha1.AWSAuth{IAM: &v1alpha1.AWSIAM{RoleArn: role}}
+		})
+		sa := ServiceAccount(v)
+		sa.Name = name
+		return sa
+	}
 	uids := func(sa *corev1.ServiceAccount) []string {
 		var out []string
 		for _, r := range sa.OwnerReferences {
@@ -379,8 +439,16 @@ func TestServiceAccountRules(t *testing.T) {
 			wantOwners: []string{"u1", "u2"}, wantRole: roleA},
 		{name: "joining twice adds one reference", existing: existing(true, roleA, "u1"), src: named("u1", roleA),
 			wantOwners: []string{"u1"}, wantRole: roleA},
-		{name: "a sharer without a role uses the one set", existing: existing(true, roleA, "u1"), src: named("u2", ""),
-			wantOwners: []string{"u1", "u2"}, wantRole: roleA},
+		{name: "a sharer must ask for the role the others have, not for none", existing: existing(true, roleA, "u1"), src: named("u2", ""),
+			wantRefuse: ReasonServiceAccountRoleConflict},
+		{name: "a sharer may not add a role to others sharing none", existing: existing(true, "", "u1"), src: named("u2", roleA),
+			wantRefuse: ReasonServiceAccountRoleConflict},
+		{name: "the only user dropping its role drops it from the account", existing: existing(true, roleA, "u1"), src: named("u1", ""),
+			wantOwners: []string{"u1"}},
+		{name: "a ServiceAccount generated for another source is never joined", existing: generatedFor("victim", "aws-source-sa", roleA),
+			src: named("u2", ""), wantRefuse: ReasonServiceAccountNotShared},
+		{name: "a ServiceAccount generated for another source is never joined, even with its role", existing: generatedFor("victim", "aws-source-sa", roleA),
+			src: named("u2", roleA), wantRefuse: ReasonServiceAccountNotShared},
 		{name: "the only user may change the role", existing: existing(true, roleA, "u1"), src: named("u1", roleB),
 			wantOwners: []string{"u1"}, wantRole: roleB},
 		{name: "sharers must agree on the role", existing: existing(true, roleA, "u1"), src: named("u2", roleB),
@@ -420,6 +488,26 @@ func TestServiceAccountRules(t *testing.T) {
 	t.Run("the generated ServiceAccount refuses an unmanaged one of its name", func(t *testing.T) {
 		_, refusal := OwnServiceAccount(&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "awsdynamodbsource-sample"}}, source())
 		if refusal == nil || refusal.Reason != ReasonServiceAccountNotManaged {
+			t.Errorf("refusal %+v", refusal)
+		}
+	})
+	t.Run("the generated ServiceAccount is not one generated for another source", func(t *testing.T) {
+		_, refusal := OwnServiceAccount(generatedFor("victim", "awsdynamodbsource-sample", roleA), source())
+		if refusal == nil || refusal.Reason != ReasonServiceAccountNotShared || !strings.Contains(refusal.Message, "victim") {
+			t.Errorf("refusal %+v", refusal)
+		}
+	})
+	t.Run("the generated ServiceAccount is not one shared by sources naming it", func(t *testing.T) {
+		sa := existing(true, roleA, "u1")
+		sa.Name = "awsdynamodbsource-sample"
+		_, refusal := OwnServiceAccount(sa, source())
+		if refusal == nil || refusal.Reason != ReasonServiceAccountNotShared {
+			t.Errorf("refusal %+v", refusal)
+		}
+	})
+	t.Run("the generated ServiceAccount of the source itself is kept", func(t *testing.T) {
+		src := source()
+		if _, refusal := OwnServiceAccount(ServiceAccount(src), src); refusal != nil {
 			t.Errorf("refusal %+v", refusal)
 		}
 	})
