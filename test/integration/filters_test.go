@@ -123,7 +123,8 @@ func TestFiltersSendExactlyTheMatchingChanges(t *testing.T) {
 				t.Fatalf("%d of %d matching changes delivered\n%s", sink.Distinct(), len(want), binproc.Tail(p.Output(), 20))
 			}
 			m := waitMetrics(t, base, func(m metricSet) bool {
-				return m["dynamodb_source_events_filtered_total"] == float64(records-len(want))
+				return m["dynamodb_source_events_filtered_total"] == float64(records-len(want)) &&
+					m["dynamodb_source_events_delivered_total"] == float64(len(want))
 			})
 			check(t, m, map[string]func(float64) bool{
 				"dynamodb_source_events_filtered_total":  eq(float64(records - len(want))),
