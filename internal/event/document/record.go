@@ -155,7 +155,9 @@ func (r *renderer) streamRecord(sr *types.StreamRecord) {
 		case "SizeBytes":
 			sr.SizeBytes = nil
 			if !s.Null() {
-				if n, err := strconv.ParseInt(string(s.Number()), 10, 64); err == nil {
+				// Read as both SDKs read it: through a float, truncated.
+				if f, err := strconv.ParseFloat(string(s.Number()), 64); err == nil {
+					n := int64(f)
 					sr.SizeBytes = &n
 				}
 			}

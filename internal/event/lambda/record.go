@@ -25,7 +25,8 @@ type record struct {
 	hasDynamodb                                              bool
 	created                                                  int64
 	hasCreated                                               bool
-	keys, newImage, oldImage, seq, size, view                []byte
+	keys, newImage, oldImage, seq, view                      []byte
+	size                                                     *int64
 }
 
 // Render is the v1json.RenderRecord of Lambda's shape.
@@ -101,17 +102,22 @@ func streamRecord(s *v1json.Scanner, r *record, sr *types.StreamRecord) {
 			r.seq = optRaw(s)
 			sr.SequenceNumber = unquote(r.seq)
 		case "SizeBytes":
-			sr.SizeBytes = nil
+			r.size, sr.SizeBytes = nil, nil
 			if s.Null() {
-				r.size = nil
 				return
 			}
-			r.size = s.Number()
-			if n, err := strconv.ParseInt(string(r.size), 10, 64); err == nil {
-				sr.SizeBytes = &n
-			} else if s.Err() == nil {
-				s.Fail("SizeBytes: %q is not an integer", r.size)
+			raw := s.Number()
+			if s.Err() != nil {
+				return
 			}
+			// Read as both SDKs read it: through a float, truncated.
+			f, err := strconv.ParseFloat(string(raw), 64)
+			if err != nil {
+				s.Fail("SizeBytes: %v", err)
+				return
+			}
+			n := int64(f)
+			r.size, sr.SizeBytes = &n, &n
 		case "StreamViewType":
 			r.view = optRaw(s)
 			sr.StreamViewType = ""
@@ -184,7 +190,10 @@ func (r *record) write(b []byte) []byte {
 	w.raw("NewImage", r.newImage)
 	w.raw("OldImage", r.oldImage)
 	w.raw("SequenceNumber", r.seq)
-	w.raw("SizeBytes", r.size)
+	if r.size != nil {
+		w.name("SizeBytes")
+		w.b = strconv.AppendInt(w.b, *r.size, 10)
+	}
 	w.raw("StreamViewType", r.view)
 	return append(w.b, "}}"...)
 }
