@@ -32,14 +32,10 @@ vet: ## go vet and the generated-files check
 	$(GO) vet ./...
 	hack/verify-generated.sh
 
-# lint is not yet a prerequisite of test: staticcheck still reports three
-# findings in code being reworked for issue 10 (api/v1alpha1/groupversion.go
-# SA1019, internal/checkpoint/file.go SA1019, internal/event/encode.go
-# ST1005). Once `make lint` passes, make it one: `test: tools vet lint`.
 lint: ## go vet and staticcheck (built once from hack/tools/staticcheck, see staticcheck.conf)
 	hack/lint.sh
 
-test: tools vet ## run every test: unit, DynamoDB Local integration, envtest
+test: tools vet lint ## run every test: unit, DynamoDB Local integration, envtest
 	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 unit: ## only the fast tests (no DynamoDB Local, no envtest)

@@ -22,7 +22,7 @@ func (e *UsageError) Unwrap() error { return e.Err }
 // in-process.
 type Streams struct {
 	Out, Err io.Writer
-	// Getenv reads the environment (the adapter's configuration).
+	// LookupEnv reads the environment (the adapter's configuration); os.LookupEnv when nil.
 	LookupEnv func(string) (string, bool)
 }
 

@@ -35,54 +35,98 @@ import (
 // checkpoint moved past them. The answers come from the scripted wire
 // server through a proxy that takes the stream record out of two records.
 func TestARecordWithoutStreamRecordIsSkippedNotAPanic(t *testing.T) {
-	const table = "orders"
+	rig := newRewriteRig(t, []string{"e-1", "e-absent", "e-4", "e-null"},
+		withoutStreamRecordRewrite(map[string]bool{"e-absent": true, "e-null": false}))
+	reg := prometheus.NewRegistry()
+	delivered, _ := rig.run(t, 2, false, reg)
+
+	slices.Sort(delivered) // one lane per key: in no particular order
+	if fmt.Sprint(delivered) != "[e-1 e-4]" {
+		t.Errorf("delivered %v, want [e-1 e-4]", delivered)
+	}
+	if got := droppedInvalid(t, reg); got != 2 {
+		t.Errorf("events_dropped_total{reason=invalid} = %v, want 2", got)
+	}
+	if got := rig.checkpoint(t); got != rig.seqs[2] {
+		t.Errorf("checkpoint at %q, want %q (e-4's): past the skipped record, not moved by the one without sequence number", got, rig.seqs[2])
+	}
+}
+
+// rewriteRig is a source reading one shard of the scripted wire server,
+// whose records (one Put per event id) pass a proxy that rewrites them.
+type rewriteRig struct {
+	proxy  *httptest.Server
+	table  string
+	stream string
+	shard  string
+	seqs   []string
+	store  checkpoint.Store
+}
+
+func newRewriteRig(t *testing.T, ids []string, rewrite func(rec map[string]any)) *rewriteRig {
+	t.Helper()
+	rig := &rewriteRig{table: "orders", store: checkpoint.NewMemory()}
 	srv := fakestreams.New(t, fakestreams.Options{})
-	st := srv.AddStream(fakestreams.StreamSpec{Table: table})
+	st := srv.AddStream(fakestreams.StreamSpec{Table: rig.table})
 	sh := st.AddShard("shardId-1", "")
 	var recs []fakestreams.Record
-	for _, id := range []string{"e-1", "e-absent", "e-4", "e-null"} {
+	for _, id := range ids {
 		r := fakestreams.Put(id)
 		r.EventID = id
 		recs = append(recs, r)
 	}
-	seqs := sh.Append(recs...)
+	rig.seqs = sh.Append(recs...)
+	rig.stream, rig.shard = st.ARN, sh.ID
+	rig.proxy = httptest.NewServer(rewritingRecords(t, srv.URL, rewrite))
+	t.Cleanup(rig.proxy.Close)
+	return rig
+}
 
-	proxy := httptest.NewServer(withoutStreamRecord(t, srv.URL, map[string]bool{"e-absent": true, "e-null": false}))
-	defer proxy.Close()
+// run runs the source until want events reached the sink or the
+// dead-letter sink (given with deadLetter), stops it, and returns the ids the sink
+// got and the events the dead-letter sink got.
+func (rig *rewriteRig) run(t *testing.T, want int, deadLetter bool, reg *prometheus.Registry) ([]string, []cloudevents.Event) {
+	t.Helper()
 	client := dynamodbstreams.NewFromConfig(aws.Config{
 		Region:      fakestreams.DefaultRegion,
 		Credentials: awscreds.NewStaticCredentialsProvider(fakestreams.DefaultAccessKeyID, fakestreams.DefaultSecretAccessKey, ""),
 		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
-	}, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(proxy.URL) })
-
+	}, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(rig.proxy.URL) })
 	var (
 		mu        sync.Mutex
 		delivered []string
+		dead      []cloudevents.Event
 	)
-	got := make(chan struct{}, 4)
-	sink := senderFunc(func(_ context.Context, e cloudevents.Event) error {
-		mu.Lock()
-		delivered = append(delivered, e.ID())
-		mu.Unlock()
-		got <- struct{}{}
-		return nil
-	})
-	store := checkpoint.NewMemory()
-	reg := prometheus.NewRegistry()
+	got := make(chan struct{}, want+4)
+	cfg := Config{
+		Spec: v1alpha1.AWSDynamoDBSourceSpec{
+			ARN:              fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", fakestreams.DefaultRegion, fakestreams.DefaultAccount, rig.table),
+			StartingPosition: "TRIM_HORIZON",
+		},
+		Sender: senderFunc(func(_ context.Context, e cloudevents.Event) error {
+			mu.Lock()
+			delivered = append(delivered, e.ID())
+			mu.Unlock()
+			got <- struct{}{}
+			return nil
+		}),
+		Store: rig.store, StreamsClient: client, Registry: reg,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if deadLetter {
+		cfg.DeadLetter = senderFunc(func(_ context.Context, e cloudevents.Event) error {
+			mu.Lock()
+			dead = append(dead, e.Clone())
+			mu.Unlock()
+			got <- struct{}{}
+			return nil
+		})
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Config{
-			Spec: v1alpha1.AWSDynamoDBSourceSpec{
-				ARN:              fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", fakestreams.DefaultRegion, fakestreams.DefaultAccount, table),
-				StartingPosition: "TRIM_HORIZON",
-			},
-			Sender: sink, Store: store, StreamsClient: client, Registry: reg,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		})
-	}()
-	for range 2 {
+	go func() { done <- Run(ctx, cfg) }()
+	for range want {
 		select {
 		case <-got:
 		case err := <-done:
@@ -96,30 +140,25 @@ func TestARecordWithoutStreamRecordIsSkippedNotAPanic(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-
 	mu.Lock()
 	defer mu.Unlock()
-	slices.Sort(delivered) // one lane per key: in no particular order
-	if fmt.Sprint(delivered) != "[e-1 e-4]" {
-		t.Errorf("delivered %v, want [e-1 e-4]", delivered)
-	}
-	if got := droppedInvalid(t, reg); got != 2 {
-		t.Errorf("events_dropped_total{reason=invalid} = %v, want 2", got)
-	}
-	state, err := store.Load(context.Background())
+	return slices.Clone(delivered), slices.Clone(dead)
+}
+
+// checkpoint is the shard's saved sequence number.
+func (rig *rewriteRig) checkpoint(t *testing.T) string {
+	t.Helper()
+	state, err := rig.store.Load(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := state.Streams[st.ARN].Shards[sh.ID].Sequence; got != seqs[2] {
-		t.Errorf("checkpoint at %q, want %q (e-4's): past the skipped record, not moved by the one without sequence number", got, seqs[2])
-	}
+	return state.Streams[rig.stream].Shards[rig.shard].Sequence
 }
 
-// withoutStreamRecord is a proxy to target that rewrites GetRecords
-// answers: of the records named in drop, the "dynamodb" member is removed
-// (true) or made null (false).
-func withoutStreamRecord(t *testing.T, target string, drop map[string]bool) http.Handler {
-	return rewritingRecords(t, target, func(rec map[string]any) {
+// withoutStreamRecordRewrite takes the "dynamodb" member out of the
+// records named in drop: removed (true) or made null (false).
+func withoutStreamRecordRewrite(drop map[string]bool) func(rec map[string]any) {
+	return func(rec map[string]any) {
 		remove, ok := drop[rec["eventID"].(string)]
 		switch {
 		case ok && remove:
@@ -127,7 +166,7 @@ func withoutStreamRecord(t *testing.T, target string, drop map[string]bool) http
 		case ok:
 			rec["dynamodb"] = nil
 		}
-	})
+	}
 }
 
 // rewritingRecords is a proxy to target that hands every record of its
@@ -194,80 +233,14 @@ func droppedInvalid(t *testing.T, reg *prometheus.Registry) float64 {
 // dynamodbfailure=unconvertible, in its item's order; the rest of the page
 // goes to the sink and the checkpoint moves past all of it.
 func TestAnUnconvertibleRecordIsDeadLetteredRaw(t *testing.T) {
-	const table = "orders"
-	srv := fakestreams.New(t, fakestreams.Options{})
-	st := srv.AddStream(fakestreams.StreamSpec{Table: table})
-	sh := st.AddShard("shardId-1", "")
-	var recs []fakestreams.Record
-	for _, id := range []string{"e-1", "e-odd", "e-3"} {
-		r := fakestreams.Put(id)
-		r.EventID = id
-		recs = append(recs, r)
-	}
-	seqs := sh.Append(recs...)
-	proxy := httptest.NewServer(rewritingRecords(t, srv.URL, func(rec map[string]any) {
+	rig := newRewriteRig(t, []string{"e-1", "e-odd", "e-3"}, func(rec map[string]any) {
 		if rec["eventID"] == "e-odd" {
 			img := rec["dynamodb"].(map[string]any)["NewImage"].(map[string]any)
 			img["future"] = map[string]any{"VECTOR": []any{"1", "2"}}
 		}
-	}))
-	defer proxy.Close()
-	client := dynamodbstreams.NewFromConfig(aws.Config{
-		Region:      fakestreams.DefaultRegion,
-		Credentials: awscreds.NewStaticCredentialsProvider(fakestreams.DefaultAccessKeyID, fakestreams.DefaultSecretAccessKey, ""),
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
-	}, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(proxy.URL) })
-
-	var (
-		mu        sync.Mutex
-		delivered []string
-		dead      []cloudevents.Event
-	)
-	got := make(chan struct{}, 3)
-	sink := senderFunc(func(_ context.Context, e cloudevents.Event) error {
-		mu.Lock()
-		delivered = append(delivered, e.ID())
-		mu.Unlock()
-		got <- struct{}{}
-		return nil
 	})
-	dls := senderFunc(func(_ context.Context, e cloudevents.Event) error {
-		mu.Lock()
-		dead = append(dead, e.Clone())
-		mu.Unlock()
-		got <- struct{}{}
-		return nil
-	})
-	store := checkpoint.NewMemory()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Config{
-			Spec: v1alpha1.AWSDynamoDBSourceSpec{
-				ARN:              fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", fakestreams.DefaultRegion, fakestreams.DefaultAccount, table),
-				StartingPosition: "TRIM_HORIZON",
-			},
-			Sender: sink, DeadLetter: dls, Store: store, StreamsClient: client, Registry: prometheus.NewRegistry(),
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		})
-	}()
-	for range 3 {
-		select {
-		case <-got:
-		case err := <-done:
-			t.Fatalf("the source stopped before delivering: %v", err)
-		case <-time.After(20 * time.Second):
-			t.Fatal("the records were not delivered within 20s")
-		}
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	delivered, dead := rig.run(t, 3, true, prometheus.NewRegistry())
 
-	mu.Lock()
-	defer mu.Unlock()
 	slices.Sort(delivered)
 	if fmt.Sprint(delivered) != "[e-1 e-3]" {
 		t.Errorf("delivered %v, want [e-1 e-3]", delivered)
@@ -289,11 +262,7 @@ func TestAnUnconvertibleRecordIsDeadLetteredRaw(t *testing.T) {
 	if raw["eventID"] != "e-odd" || !bytes.Contains(d.Data(), []byte(`"VECTOR"`)) {
 		t.Errorf("the dead letter's data is not the record as AWS sent it: %s", d.Data())
 	}
-	state, err := store.Load(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := state.Streams[st.ARN].Shards[sh.ID].Sequence; got != seqs[2] {
-		t.Errorf("checkpoint at %q, want %q: past every record of the page", got, seqs[2])
+	if got := rig.checkpoint(t); got != rig.seqs[2] {
+		t.Errorf("checkpoint at %q, want %q: past every record of the page", got, rig.seqs[2])
 	}
 }

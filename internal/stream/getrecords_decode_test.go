@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 TriggerMesh's adapter used aws-sdk-go v1: this test holds the decoder to what v1 reads, so it imports v1 on purpose (the binary does not).
+
 package stream
 
 import (
