@@ -192,7 +192,7 @@ func optString(s *v1json.Scanner) *string {
 var (
 	errNoType    = errors.New("attribute value with no type")
 	errTwoTypes  = errors.New("attribute value with more than one type")
-	errNotNumber = errors.New("N value that is not a number")
+	errNotNumber = errors.New("a number (N) that is not a JSON number")
 )
 
 func (r *renderer) refuse(err error) {
