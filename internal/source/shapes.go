@@ -59,7 +59,7 @@ func newDecoder(format string, f *filter.Filter) stream.Decoder {
 func applyFilter(f *filter.Filter, format string, body []byte, p *v1json.Page) error {
 	match := p.Data
 	if format != v1alpha1.DataFormatLambda {
-		lp, err := lambda.DecodeGetRecords(body)
+		lp, err := v1json.DecodeWith(body, lambda.RenderForMatch)
 		if err != nil {
 			return err
 		}

@@ -27,11 +27,26 @@ type record struct {
 	hasCreated                                               bool
 	keys, newImage, oldImage, seq, view                      []byte
 	size                                                     *int64
+	// light: fill the light record (Render), or not (RenderForMatch).
+	light bool
 }
 
 // Render is the v1json.RenderRecord of Lambda's shape.
 func Render(s *v1json.Scanner, b []byte, rec *types.Record) ([]byte, error) {
+	return render(s, b, rec, true)
+}
+
+// RenderForMatch renders Lambda's shape as Render does, for filter patterns
+// only: the light record gets no more than an empty stream record, which
+// spares decoding the key and the strings (the data shape being delivered
+// fills its own light records).
+func RenderForMatch(s *v1json.Scanner, b []byte, rec *types.Record) ([]byte, error) {
+	return render(s, b, rec, false)
+}
+
+func render(s *v1json.Scanner, b []byte, rec *types.Record, light bool) ([]byte, error) {
 	var r record
+	r.light = light
 	s.Object(func(key []byte) {
 		switch string(key) {
 		case "awsRegion":
@@ -46,10 +61,15 @@ func Render(s *v1json.Scanner, b []byte, rec *types.Record) ([]byte, error) {
 			streamRecord(s, &r, rec.Dynamodb)
 		case "eventID":
 			r.eventID = optRaw(s)
-			rec.EventID = unquote(r.eventID)
+			if light {
+				rec.EventID = unquote(r.eventID)
+			}
 		case "eventName":
 			r.eventName = optRaw(s)
 			rec.EventName = ""
+			if !light {
+				return
+			}
 			if n := unquote(r.eventName); n != nil {
 				rec.EventName = types.OperationType(*n)
 			}
@@ -91,7 +111,7 @@ func streamRecord(s *v1json.Scanner, r *record, sr *types.StreamRecord) {
 		case "Keys":
 			r.keys = optRaw(s)
 			sr.Keys = nil
-			if r.keys != nil {
+			if r.keys != nil && r.light {
 				sr.Keys = v1json.Keys(r.keys)
 			}
 		case "NewImage":
@@ -100,7 +120,9 @@ func streamRecord(s *v1json.Scanner, r *record, sr *types.StreamRecord) {
 			r.oldImage = optRaw(s)
 		case "SequenceNumber":
 			r.seq = optRaw(s)
-			sr.SequenceNumber = unquote(r.seq)
+			if r.light {
+				sr.SequenceNumber = unquote(r.seq)
+			}
 		case "SizeBytes":
 			r.size, sr.SizeBytes = nil, nil
 			if s.Null() {
