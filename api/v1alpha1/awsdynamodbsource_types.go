@@ -105,6 +105,43 @@ type AWSDynamoDBSourceSpec struct {
 	// Checkpoint selects where read progress is kept.
 	// +optional
 	Checkpoint *CheckpointSpec `json:"checkpoint,omitempty"`
+
+	// DataFormat is the shape of each event's data: triggermesh (the
+	// default: TriggerMesh's, byte for byte), lambda (the record as AWS
+	// Lambda's event source mapping delivers it) or document (the item as
+	// plain JSON).
+	// +kubebuilder:validation:Enum=triggermesh;lambda;document
+	// +optional
+	DataFormat string `json:"dataFormat,omitempty"`
+
+	// FilterCriteria, when set, sends only the changes that match one of
+	// its patterns (Lambda's FilterCriteria, matched against the record in
+	// Lambda's shape whatever the data format); the others are skipped and
+	// the checkpoint moves past them.
+	// +optional
+	FilterCriteria *FilterCriteria `json:"filterCriteria,omitempty"`
+}
+
+// Data formats: the shapes of the event data.
+const (
+	DataFormatTriggerMesh = "triggermesh"
+	DataFormatLambda      = "lambda"
+	DataFormatDocument    = "document"
+)
+
+// FilterCriteria holds Lambda-style event filtering patterns, ORed.
+type FilterCriteria struct {
+	// Filters are up to 10 patterns; a change is sent when one matches.
+	// +kubebuilder:validation:MaxItems=10
+	// +optional
+	Filters []Filter `json:"filters,omitempty"`
+}
+
+// Filter is one filter pattern.
+type Filter struct {
+	// Pattern is a JSON filter pattern as Lambda's FilterCriteria takes
+	// it, such as {"eventName": ["INSERT"]}.
+	Pattern string `json:"pattern"`
 }
 
 // AWSAuth holds the ways a source can authenticate to AWS.

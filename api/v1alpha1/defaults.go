@@ -101,3 +101,23 @@ func (s *AWSDynamoDBSourceSpec) GetMaxRecordAge() time.Duration {
 	}
 	return s.Delivery.MaxRecordAge.Duration
 }
+
+// GetDataFormat returns spec.dataFormat, triggermesh when unset.
+func (s *AWSDynamoDBSourceSpec) GetDataFormat() string {
+	if s.DataFormat == "" {
+		return DataFormatTriggerMesh
+	}
+	return s.DataFormat
+}
+
+// GetFilterPatterns returns the filter patterns' texts, nil without any.
+func (s *AWSDynamoDBSourceSpec) GetFilterPatterns() []string {
+	if s.FilterCriteria == nil || len(s.FilterCriteria.Filters) == 0 {
+		return nil
+	}
+	patterns := make([]string, len(s.FilterCriteria.Filters))
+	for i, f := range s.FilterCriteria.Filters {
+		patterns[i] = f.Pattern
+	}
+	return patterns
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dynamodb-source/dynamodb-source/internal/filter"
 	"github.com/dynamodb-source/dynamodb-source/internal/safeurl"
 )
 
@@ -74,6 +75,15 @@ func (s *AWSDynamoDBSourceSpec) Validate() error {
 		if err := ValidateRoleARN(s.Auth.EksIAMRole); err != nil {
 			add("auth.iamRole", "%v", err)
 		}
+	}
+
+	switch s.GetDataFormat() {
+	case DataFormatTriggerMesh, DataFormatLambda, DataFormatDocument:
+	default:
+		add("dataFormat", "unknown value %q: use triggermesh, lambda or document", s.DataFormat)
+	}
+	if err := validateFilters(s.GetFilterPatterns()); err != nil {
+		add("filterCriteria.filters", "%v", err)
 	}
 
 	if s.Endpoint != nil && s.Endpoint.URL != "" {
@@ -191,4 +201,21 @@ func validateDeadLetterSink(dl *Destination) []error {
 		errs = append(errs, fmt.Errorf(".uri: %v; give an http(s) URL or, on the command line, a file (file:///abs/path or a path)", err))
 	}
 	return errs
+}
+
+// validateFilters compiles the filter patterns as the source will. A
+// pattern on eventSourceARN is refused: every change of a source comes from
+// its table's stream, so such a pattern would match all or nothing, and
+// patterns are matched before the record knows which stream it came from.
+func validateFilters(patterns []string) error {
+	if _, err := filter.Compile(patterns); err != nil {
+		return err
+	}
+	for i, p := range patterns {
+		if strings.Contains(p, `"eventSourceARN"`) {
+			return &filter.PatternError{Index: i, Count: len(patterns), Pattern: p, Path: "eventSourceARN",
+				Reason: "eventSourceARN is the same for every change of this source (its table's stream): remove it from the pattern"}
+		}
+	}
+	return nil
 }

@@ -20,6 +20,22 @@ const Type = "com.amazon.dynamodb.stream_record"
 // (INSERT, MODIFY or REMOVE), kept from TriggerMesh for routing.
 const ExtensionOperation = "dynamodboperation"
 
+// ExtensionPartitionKey is the CloudEvents partitioning extension, set to
+// the subject (the item's key), so that a Kafka-backed sink keeps one
+// item's changes in one partition, in order.
+const ExtensionPartitionKey = "partitionkey"
+
+// ExtensionTTL is set to true on a change made by DynamoDB's TTL (a
+// userIdentity of type Service, principal dynamodb.amazonaws.com), so that
+// a consumer can tell an expiry from a user's delete.
+const ExtensionTTL = "dynamodbttl"
+
+// isTTLDelete reports whether a record's userIdentity is DynamoDB's TTL.
+func isTTLDelete(id *types.Identity) bool {
+	return id != nil && id.Type != nil && *id.Type == "Service" &&
+		id.PrincipalId != nil && *id.PrincipalId == "dynamodb.amazonaws.com"
+}
+
 // Boxed once so that storing the usual operations in the extensions map
 // does not allocate an interface value per event.
 var (
@@ -95,8 +111,15 @@ func (c *Converter) ConvertData(r types.Record, data []byte) (cloudevents.Event,
 		}
 	}
 
-	if r.EventName != "" || len(c.overrides) > 0 {
-		a.ctx.Extensions = make(map[string]any, 1+len(c.overrides))
+	ttl := isTTLDelete(r.UserIdentity)
+	if r.EventName != "" || a.subject != "" || ttl || len(c.overrides) > 0 {
+		a.ctx.Extensions = make(map[string]any, 3+len(c.overrides))
+	}
+	if a.subject != "" {
+		a.ctx.Extensions[ExtensionPartitionKey] = a.subject
+	}
+	if ttl {
+		a.ctx.Extensions[ExtensionTTL] = true
 	}
 	switch r.EventName {
 	case "":

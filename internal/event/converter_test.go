@@ -42,6 +42,10 @@ func TestConvertAttributes(t *testing.T) {
 	noStreamRecord := types.Record{EventID: ptr("id"), EventName: types.OperationTypeRemove}
 	noEventName := testRecord(types.StreamViewTypeKeysOnly, types.OperationTypeInsert)
 	noEventName.EventName = ""
+	ttlDelete := testRecord(types.StreamViewTypeKeysOnly, types.OperationTypeRemove)
+	ttlDelete.UserIdentity = &types.Identity{Type: ptr("Service"), PrincipalId: ptr("dynamodb.amazonaws.com")}
+	userDelete := testRecord(types.StreamViewTypeKeysOnly, types.OperationTypeRemove)
+	userDelete.UserIdentity = &types.Identity{Type: ptr("Service"), PrincipalId: ptr("someone.amazonaws.com")}
 
 	for _, tc := range []struct {
 		rule  string
@@ -122,9 +126,29 @@ func TestConvertAttributes(t *testing.T) {
 				t.Errorf("event = %v", e)
 			}
 		}},
-		{"no extension besides dynamodboperation without overrides", modify, func(t *testing.T, e cloudevents.Event) {
-			if got := len(e.Extensions()); got != 1 {
+		{"no extension besides dynamodboperation and partitionkey without overrides", modify, func(t *testing.T, e cloudevents.Event) {
+			if got := len(e.Extensions()); got != 2 {
 				t.Errorf("extensions = %v", e.Extensions())
+			}
+		}},
+		{"partitionkey is the subject, so one item's changes share a partition", modify, func(t *testing.T, e cloudevents.Event) {
+			if got := e.Extensions()["partitionkey"]; got != e.Subject() || got == "" {
+				t.Errorf("partitionkey = %v, subject %q", got, e.Subject())
+			}
+		}},
+		{"no partitionkey without keys", noKeys, func(t *testing.T, e cloudevents.Event) {
+			if got, ok := e.Extensions()["partitionkey"]; ok {
+				t.Errorf("partitionkey = %v, want unset", got)
+			}
+		}},
+		{"a TTL delete carries dynamodbttl=true", ttlDelete, func(t *testing.T, e cloudevents.Event) {
+			if got := e.Extensions()["dynamodbttl"]; got != true {
+				t.Errorf("dynamodbttl = %#v, want true", got)
+			}
+		}},
+		{"a user's delete carries no dynamodbttl", userDelete, func(t *testing.T, e cloudevents.Event) {
+			if got, ok := e.Extensions()["dynamodbttl"]; ok {
+				t.Errorf("dynamodbttl = %#v, want unset", got)
 			}
 		}},
 	} {
@@ -142,11 +166,11 @@ func TestConvertOverrides(t *testing.T) {
 		want      map[string]any
 	}{
 		{"overrides add extensions", map[string]string{"team": "billing", "env": "prod"},
-			map[string]any{"dynamodboperation": "INSERT", "team": "billing", "env": "prod"}},
+			map[string]any{"dynamodboperation": "INSERT", "team": "billing", "env": "prod", "partitionkey": "pk=user#1,sk=2024"}},
 		{"overrides are applied last and win over dynamodboperation", map[string]string{"dynamodboperation": "UPSERT"},
-			map[string]any{"dynamodboperation": "UPSERT"}},
+			map[string]any{"dynamodboperation": "UPSERT", "partitionkey": "pk=user#1,sk=2024"}},
 		{"empty overrides change nothing", map[string]string{},
-			map[string]any{"dynamodboperation": "INSERT"}},
+			map[string]any{"dynamodboperation": "INSERT", "partitionkey": "pk=user#1,sk=2024"}},
 	} {
 		t.Run(tc.rule, func(t *testing.T) {
 			e := mustConvert(t, newTestConverter(t, tc.overrides), r)
@@ -265,7 +289,7 @@ func TestConverterKeepsTheOverridesItChecked(t *testing.T) {
 	c := newTestConverter(t, overrides)
 	overrides["type"] = "hijacked"
 	e := mustConvert(t, c, testRecord(types.StreamViewTypeKeysOnly, types.OperationTypeInsert))
-	if e.Type() != Type || e.Extensions()["team"] != "billing" || len(e.Extensions()) != 2 {
+	if e.Type() != Type || e.Extensions()["team"] != "billing" || len(e.Extensions()) != 3 {
 		t.Errorf("event type %q, extensions %v; want the overrides as checked", e.Type(), e.Extensions())
 	}
 }

@@ -16,11 +16,18 @@
 // survives the trimming done by the CloudEvents SDK and by HTTP header
 // parsing.
 //
+// Every event also carries partitionkey (the CloudEvents partitioning
+// extension) = the subject, and a change made by DynamoDB's TTL (a
+// userIdentity of type Service, principal dynamodb.amazonaws.com) carries
+// dynamodbttl = true.
+//
 // The event data is not written here: a data shape renders it, one package
-// per shape beside this one. internal/event/v1json is TriggerMesh's shape,
-// byte for byte (its doc.go holds that contract); shapes added later (the
-// Lambda record shape, a plain JSON document) go beside it, each a leaf
-// package with the same entry point.
+// per shape beside this one (spec.dataFormat picks it, in
+// internal/source/shapes.go). internal/event/v1json is TriggerMesh's shape,
+// byte for byte (its doc.go holds that contract), and owns the one-pass
+// scanner and page loop (v1json.DecodeWith) the others render through:
+// internal/event/lambda is the record as Lambda delivers it (also what
+// filter patterns match), internal/event/document the item as plain JSON.
 //
 // # The path of a record, and the seam between stream and event
 //

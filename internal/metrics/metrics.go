@@ -16,6 +16,9 @@ type Metrics struct {
 	// reason (delivery.Failure*).
 	EventsDeadLettered *prometheus.CounterVec
 	DeliveryLatency    prometheus.Histogram // one delivery, retries included
+	// EventsFiltered counts changes that matched no filter pattern and
+	// were skipped (spec.filterCriteria).
+	EventsFiltered prometheus.Counter
 
 	AWSCalls       *prometheus.CounterVec // by operation
 	AWSErrors      *prometheus.CounterVec // by operation and error code
@@ -43,6 +46,8 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help: "Events given up on without a dead-letter sink, by reason: rejected (a status that is not retried), exhausted (retries used up), maxrecordage (older than delivery.maxRecordAge), invalid (could not be built)."}, []string{"reason"}),
 		EventsDeadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "events_dead_lettered_total",
 			Help: "Events the dead-letter sink took, by reason: rejected (a status that is not retried), retriesexhausted, maxrecordage, unconvertible."}, []string{"reason"}),
+		EventsFiltered: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "events_filtered_total",
+			Help: "Changes that matched no filter pattern (filterCriteria) and were not sent; the checkpoint moves past them."}),
 		DeliveryLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: namespace, Name: "delivery_duration_seconds",
 			Help:    "Time to deliver one event, retries included.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}),
@@ -67,7 +72,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		CheckpointSaves: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "checkpoint_saves_total",
 			Help: "Checkpoint saves, by result (ok, error)."}, []string{"result"}),
 	}
-	reg.MustRegister(m.EventsDelivered, m.EventsFailed, m.EventsRetried, m.EventsDropped, m.EventsDeadLettered, m.DeliveryLatency,
+	reg.MustRegister(m.EventsDelivered, m.EventsFailed, m.EventsRetried, m.EventsDropped, m.EventsDeadLettered, m.EventsFiltered, m.DeliveryLatency,
 		m.AWSCalls, m.AWSErrors, m.RecordsRead, m.RecordsSkipped, m.IteratorAge, m.CheckpointLag,
 		m.ShardsActive, m.ShardsFinished, m.TrimmedGaps, m.CheckpointSaves)
 	// Series with a known, fixed set of labels start at 0, so that a rate

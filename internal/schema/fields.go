@@ -74,6 +74,12 @@ var rows = []Field{
 		Hint: "give a positive Go duration such as 1h",
 		Doc:  "dead-letter a change older than this (from its creation in the stream) instead of sending it or sending it again"},
 
+	{Path: "dataFormat", Kind: String, Default: v1alpha1.DataFormatTriggerMesh,
+		Hint: "use triggermesh, lambda or document",
+		Doc:  "shape of the event data: triggermesh (TriggerMesh's, byte for byte), lambda (the record as AWS Lambda's event source mapping delivers it) or document (the item as plain JSON); see The events"},
+	{Path: "filterCriteria.filters", Flag: "filterCriteria.filters.pattern", Kind: Filters, Default: "none: every change is sent",
+		Doc: "a Lambda FilterCriteria pattern (JSON), matched against the record in Lambda's shape, as the flag --filterCriteria.filters.pattern: repeatable, up to 10, ORed; a change that matches none is not sent and the checkpoint moves past it; in the environment the JSON of filterCriteria.filters ([{\"pattern\":\"…\"}])"},
+
 	{Path: "polling.idleInterval", Kind: Duration, Default: v1alpha1.DefaultIdleInterval.String(),
 		Hint: "give a Go duration such as 250ms",
 		Doc:  "pause after an empty read; while records flow the next read is immediate"},

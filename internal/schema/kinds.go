@@ -98,6 +98,11 @@ var (
 	// the JSON of ceOverrides ({"extensions":{"team":"data"}}), on the
 	// command line one repeatable name=value per attribute.
 	Extensions = extensionsKind()
+
+	// Filters are filter patterns: in the environment the JSON of
+	// filterCriteria.filters ([{"pattern":"{\"eventName\":[\"INSERT\"]}"}]),
+	// on the command line one repeatable pattern per flag.
+	Filters = filtersKind()
 )
 
 func withHint(k Kind, hint, example string) Kind { k.hint, k.example = hint, example; return k }
@@ -112,6 +117,32 @@ func credentialKind() Kind {
 	}
 	k.secret, k.atFile = true, true
 	return k
+}
+
+func filtersKind() Kind {
+	k := withHint(newKind("pattern", parseFilters, formatFilters),
+		`give JSON such as [{"pattern":"{\"eventName\":[\"INSERT\"]}"}]`, "")
+	k.add = func(old reflect.Value, text string) (reflect.Value, error) {
+		var filters []v1alpha1.Filter
+		if old.IsValid() {
+			filters = append(filters, old.Interface().([]v1alpha1.Filter)...)
+		}
+		return reflect.ValueOf(append(filters, v1alpha1.Filter{Pattern: text})), nil
+	}
+	return k
+}
+
+func parseFilters(s string) ([]v1alpha1.Filter, error) {
+	var filters []v1alpha1.Filter
+	if err := json.Unmarshal([]byte(s), &filters); err != nil {
+		return nil, valueError("not a JSON list of {\"pattern\": …}")
+	}
+	return filters, nil
+}
+
+func formatFilters(filters []v1alpha1.Filter) string {
+	b, _ := json.Marshal(filters) // a list of strings always marshals
+	return string(b)
 }
 
 func extensionsKind() Kind {

@@ -41,6 +41,9 @@ type shardProcessor struct {
 	log  *slog.Logger
 	// deadLetters says a dead-letter sink takes what the sink does not.
 	deadLetters bool
+	// finish, when set, completes a record's event data with what only
+	// the shard knows (the lambda format's eventSourceARN).
+	finish func(data []byte, streamARN string) []byte
 
 	work      chan work
 	ctx       context.Context // the converter's; canceled by Close
@@ -63,8 +66,9 @@ type work struct {
 // delivers (parallelism, batching); its Ack, Settled and MaxInFlight are
 // the processor's own.
 func newShardProcessor(sendCtx context.Context, ref stream.ShardRef, s delivery.Sender, conv *event.Converter,
-	opts delivery.DispatcherOptions, ack func(string), m *metrics.Metrics, log *slog.Logger) *shardProcessor {
-	p := &shardProcessor{ref: ref, conv: conv, m: m, log: log.With("shard", ref.ShardID),
+	opts delivery.DispatcherOptions, ack func(string), m *metrics.Metrics, log *slog.Logger,
+	finish func([]byte, string) []byte) *shardProcessor {
+	p := &shardProcessor{ref: ref, conv: conv, m: m, log: log.With("shard", ref.ShardID), finish: finish,
 		lag: m.CheckpointLag.WithLabelValues(ref.ShardID), work: make(chan work), done: make(chan struct{})}
 	age := m.IteratorAge.WithLabelValues(ref.ShardID)
 	opts.MaxInFlight = maxInFlightPerShard
@@ -190,7 +194,17 @@ func (p *shardProcessor) items(page stream.Page) []delivery.Item {
 		}
 		var err error
 		if page.Errs != nil {
-			err = page.Errs[i] // the decoder refused the record
+			err = page.Errs[i] // the decoder refused or filtered the record
+		}
+		if err == errFiltered && it.Seq != "" {
+			// Settled without sending: the checkpoint moves past it.
+			it.Drop = true
+			p.m.EventsFiltered.Inc()
+			recs[i] = types.Record{}
+			continue
+		}
+		if err == nil && p.finish != nil && data != nil {
+			data = p.finish(data, p.ref.StreamARN)
 		}
 		if err == nil {
 			it.Event, err = p.conv.ConvertData(recs[i], data)

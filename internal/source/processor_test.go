@@ -74,7 +74,7 @@ func newTestProcessor(sendCtx context.Context, s delivery.Sender, a *acks) *shar
 		panic(err)
 	}
 	return newShardProcessor(sendCtx, stream.ShardRef{StreamARN: "s", ShardID: "shard-1"}, s, conv,
-		delivery.DispatcherOptions{Parallelism: 8}, a.ack, metrics.NewUnregistered(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		delivery.DispatcherOptions{Parallelism: 8}, a.ack, metrics.NewUnregistered(), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 }
 
 func TestProcessorKeepsOrderAcrossPagesAndFlushWaitsForQueuedPages(t *testing.T) {

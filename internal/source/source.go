@@ -16,7 +16,7 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/internal/checkpoint"
 	"github.com/dynamodb-source/dynamodb-source/internal/delivery"
 	"github.com/dynamodb-source/dynamodb-source/internal/event"
-	"github.com/dynamodb-source/dynamodb-source/internal/event/v1json"
+	"github.com/dynamodb-source/dynamodb-source/internal/filter"
 	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
 	"github.com/dynamodb-source/dynamodb-source/internal/stream"
 )
@@ -162,15 +162,23 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer closeDL()
 	dispatch.DeadLetter = dl
+	filt, err := filter.Compile(spec.GetFilterPatterns())
+	if err != nil {
+		return fmt.Errorf("compiling filterCriteria: %w", err)
+	}
+	if filt != nil {
+		log.Info("filter patterns set: changes that match none are skipped", "patterns", filt.Len(), "dataFormat", spec.GetDataFormat())
+	}
+	finish := withSourceARN(spec.GetDataFormat())
 	newProc := func(ref stream.ShardRef, ack func(string)) stream.Processor {
-		return newShardProcessor(sendCtx, ref, sender, conv, dispatch, ack, m, log)
+		return newShardProcessor(sendCtx, ref, sender, conv, dispatch, ack, m, log, finish)
 	}
 	reader := stream.NewReader(client, table, store, newProc, stream.Options{
 		StartingPosition:  spec.GetStartingPosition(),
 		StartingTimestamp: startingTS,
 		IdleInterval:      spec.GetIdleInterval(),
 		DiscoveryInterval: spec.GetDiscoveryInterval(),
-		Decoder:           decodeGetRecords,
+		Decoder:           newDecoder(spec.GetDataFormat(), filt),
 		Logger:            log,
 		Metrics:           m,
 		Ready:             cfg.Ready,
@@ -239,13 +247,4 @@ func assumeRole(spec v1alpha1.AWSDynamoDBSourceSpec) string {
 		return c.AssumeIAMRole
 	}
 	return ""
-}
-
-// decodeGetRecords is the stream.Decoder of the source: TriggerMesh's data
-// shape (v1json) decodes each GetRecords answer and renders every record's
-// event data in one pass, for the shard processors' Converter.ConvertData.
-// The seam is described in internal/event/doc.go.
-func decodeGetRecords(body []byte) (*string, stream.Page, error) {
-	p, err := v1json.DecodeGetRecords(body)
-	return p.NextShardIterator, stream.Page{Records: p.Records, Data: p.Data, Errs: p.Errs}, err
 }

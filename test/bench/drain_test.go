@@ -172,6 +172,9 @@ func modeName(flags []string) string {
 	if len(flags) == 0 {
 		return "default"
 	}
+	if !slices.Contains(flags, "--delivery.batch.size") {
+		return "default (" + strings.Join(flags, " ") + ")"
+	}
 	return "batched (" + strings.Join(flags, " ") + ")"
 }
 

@@ -5,8 +5,9 @@
 // answer's JSON, in one pass ([DecodeGetRecords]). It is a leaf: the
 // converter (internal/event) builds the CloudEvent around the data, and the
 // shard reader (internal/stream) calls it through its Decoder seam; see
-// internal/event's doc for that path. Other data shapes go beside this
-// package, with the same entry point.
+// internal/event's doc for that path. The other data shapes
+// (internal/event/lambda, internal/event/document) go beside this package
+// and render through its scanner and page loop ([DecodeWith], export.go).
 //
 // The contract, byte for byte, which consumers of TriggerMesh's events may
 // depend on:

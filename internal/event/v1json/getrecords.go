@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 )
@@ -78,72 +79,110 @@ func (e *RecordError) RawRecord() []byte { return e.Raw }
 // holds the output byte for byte against SDK v1's.
 func DecodeGetRecords(body []byte) (Page, error) {
 	d := decoders.Get().(*decoder)
-	d.s = scanner{data: body, keyBuf: d.s.keyBuf[:0], strBuf: d.s.strBuf[:0]}
-	d.inRecord = false
+	defer decoders.Put(d)
+	return DecodeWith(body, d.render)
+}
+
+// render is DecodeGetRecords's RenderRecord: SDK v1's record.
+func (d *decoder) render(s *Scanner, b []byte, rec *types.Record) ([]byte, error) {
+	d.s, d.recErr = &s.s, nil
+	b = d.record(b, rec)
+	d.s = nil // the scanner is the page's
+	return b, d.recErr
+}
+
+// RenderRecord renders one record of a page in a data shape: s is at the
+// record's JSON object, which it must read whole; it appends the event data
+// to b, fills the light record rec as Page.Records describes it (Dynamodb
+// nil when the record has no "dynamodb"), and returns b and, for a record
+// it refuses, why. A scan error (s.Err) fails the page.
+type RenderRecord func(s *Scanner, b []byte, rec *types.Record) ([]byte, error)
+
+// pageDecoder is the scratch DecodeWith keeps from page to page.
+type pageDecoder struct {
+	sc  Scanner
+	out []byte
+}
+
+var pageDecoders = sync.Pool{New: func() any { return new(pageDecoder) }}
+
+// DecodeWith decodes a GetRecords answer as DecodeGetRecords does, each
+// record's data rendered by render: the entry point of every data shape,
+// which keeps the page's rules (refused records, RecordError with the raw
+// record, the arena the data is handed out from) in one place.
+func DecodeWith(body []byte, render RenderRecord) (Page, error) {
+	d := pageDecoders.Get().(*pageDecoder)
+	s := &d.sc.s
+	*s = scanner{data: body, keyBuf: s.keyBuf[:0], strBuf: s.strBuf[:0]}
+	inRecord := false
 	defer func() {
-		d.s.data = nil // the body is the caller's
+		s.data = nil // the body is the caller's
 		// A page of outsized items (DynamoDB allows 400 KB each) does not
 		// keep its scratch for good.
 		if cap(d.out) <= 1<<20 {
-			decoders.Put(d)
+			pageDecoders.Put(d)
 		}
 	}()
 	var (
 		page Page
 		a    arena
 	)
-	if d.s.next() == 0 || d.s.null() {
+	if s.next() == 0 || s.null() {
 		return Page{}, nil // as the SDK takes an empty answer
 	}
-	d.s.object(func(key []byte) {
+	s.object(func(key []byte) {
 		switch string(key) {
 		case "NextShardIterator":
-			page.NextShardIterator = d.optString()
+			if !s.null() {
+				v := string(s.str())
+				page.NextShardIterator = &v
+			}
 		case "Records":
-			if d.s.null() {
+			if s.null() {
 				page.Records, page.Data = nil, nil
 				return
 			}
 			page.Records, page.Data = page.Records[:0], page.Data[:0]
-			d.s.array(func() {
+			s.array(func() {
 				page.Records = append(page.Records, types.Record{})
 				rec := &page.Records[len(page.Records)-1]
-				d.inRecord, d.recErr = true, nil
-				d.s.next()
-				start := d.s.pos
-				d.out = d.record(d.out[:0], rec)
-				if d.s.err != nil {
+				inRecord = true
+				s.next()
+				start := s.pos
+				var recErr error
+				d.out, recErr = render(&d.sc, d.out[:0], rec)
+				if s.err != nil {
 					return
 				}
-				d.inRecord = false
-				if rec.Dynamodb == nil && d.recErr == nil {
-					d.recErr = ErrNoStreamRecord
+				inRecord = false
+				if rec.Dynamodb == nil && recErr == nil {
+					recErr = ErrNoStreamRecord
 				}
-				if d.recErr != nil {
+				if recErr != nil {
 					if rec.Dynamodb == nil {
 						rec.Dynamodb = &types.StreamRecord{}
 					}
-					d.recErr = &RecordError{Raw: bytes.Clone(d.s.data[start:d.s.pos]), Err: d.recErr}
+					recErr = &RecordError{Raw: bytes.Clone(s.data[start:s.pos]), Err: recErr}
 				}
-				if d.recErr != nil && page.Errs == nil {
+				if recErr != nil && page.Errs == nil {
 					page.Errs = make([]error, len(page.Records)-1, cap(page.Records))
 				}
 				if page.Errs != nil {
-					page.Errs = append(page.Errs, d.recErr)
+					page.Errs = append(page.Errs, recErr)
 				}
 				var data []byte
-				if d.recErr == nil {
+				if recErr == nil {
 					data = a.copy(d.out)
 				}
 				page.Data = append(page.Data, data)
 			})
 		default:
-			d.s.skip()
+			s.skip()
 		}
 	})
-	d.s.end()
-	if err := d.s.err; err != nil {
-		if d.inRecord {
+	s.end()
+	if err := s.err; err != nil {
+		if inRecord {
 			n := len(page.Records) - 1
 			id := "#" + strconv.Itoa(n)
 			if eid := page.Records[n].EventID; eid != nil {

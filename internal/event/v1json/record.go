@@ -58,7 +58,7 @@ func (d *decoder) record(b []byte, rec *types.Record) []byte {
 		case "eventVersion":
 			lv.render(&f[5], d.jsonString)
 		case "userIdentity":
-			lv.render(&f[6], d.identity)
+			lv.render(&f[6], func(b []byte) []byte { return d.identity(b, rec) })
 		default:
 			d.s.skip()
 		}
@@ -68,8 +68,10 @@ func (d *decoder) record(b []byte, rec *types.Record) []byte {
 
 // identity renders a userIdentity. Its members are read with the API's
 // names, capitalised, as both SDKs read them (Lambda's event format spells
-// them principalId and type).
-func (d *decoder) identity(b []byte) []byte {
+// them principalId and type). The light record keeps it, for the
+// dynamodbttl extension.
+func (d *decoder) identity(b []byte, rec *types.Record) []byte {
+	rec.UserIdentity = nil
 	if d.s.null() {
 		return append(b, "null"...)
 	}
@@ -84,6 +86,7 @@ func (d *decoder) identity(b []byte) []byte {
 			d.s.skip()
 		}
 	})
+	rec.UserIdentity = &types.Identity{PrincipalId: principal, Type: typ}
 	b = append(b, `{"PrincipalId":`...)
 	b = appendStringPtr(b, principal)
 	b = append(b, `,"Type":`...)

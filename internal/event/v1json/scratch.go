@@ -16,10 +16,8 @@ var decoders = sync.Pool{New: func() any { return new(decoder) }}
 // another order than the wire's are rendered into scratch buffers first,
 // one per level of nesting, reused from record to record.
 type decoder struct {
-	s   scanner
-	out []byte
-	// inRecord says that the scan is inside a record, for errors.
-	inRecord bool
+	// s is the page's scanner, while a record is rendered.
+	s *scanner
 	// recErr is why the record being read can't have its data written.
 	recErr error
 	// levels[i] is the scratch of the maps and attribute values at
