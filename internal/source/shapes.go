@@ -48,7 +48,7 @@ func newDecoder(format string, f *filter.Filter) stream.Decoder {
 	}
 	return func(body []byte) (*string, stream.Page, error) {
 		p, err := decode(body)
-		if err == nil && f != nil {
+		if err == nil && f.Len() > 0 {
 			err = applyFilter(f, format, body, &p)
 		}
 		return p.NextShardIterator, stream.Page{Records: p.Records, Data: p.Data, Errs: p.Errs}, err

@@ -166,7 +166,11 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("compiling filterCriteria: %w", err)
 	}
-	if filt != nil {
+	if filt.Len() == 0 {
+		// No pattern: every change goes, and no page is rendered a second
+		// time for matching.
+		filt = nil
+	} else {
 		log.Info("filter patterns set: changes that match none are skipped", "patterns", filt.Len(), "dataFormat", spec.GetDataFormat())
 	}
 	finish := withSourceARN(spec.GetDataFormat())
