@@ -119,25 +119,45 @@ func TestDockerfileBuildsStaticBinariesThatRunWithoutLibc(t *testing.T) {
 	}
 }
 
-// checkStatic fails unless bin is an ELF executable that the kernel runs
-// by itself: no PT_INTERP (no dynamic loader) and no PT_DYNAMIC (no shared
-// libraries to load).
+// checkStatic fails unless bin is a static executable (staticProblems).
 func checkStatic(t *testing.T, bin string) {
+	for _, p := range staticProblems(bin) {
+		t.Error(p)
+	}
+}
+
+// staticProblems says why bin is not an ELF executable that the kernel
+// runs by itself: a PT_INTERP (a dynamic loader), a PT_DYNAMIC (shared
+// libraries to load) or imported libraries. None: it is static.
+func staticProblems(bin string) []string {
 	f, err := elf.Open(bin)
 	if err != nil {
-		t.Fatalf("not an ELF file: %v", err)
+		return []string{"not an ELF file: " + err.Error()}
 	}
 	defer f.Close()
+	var problems []string
 	for _, p := range f.Progs {
 		switch p.Type {
 		case elf.PT_INTERP:
-			t.Errorf("has an ELF interpreter (PT_INTERP): it is dynamically linked and needs libc")
+			problems = append(problems, "has an ELF interpreter (PT_INTERP): it is dynamically linked and needs libc")
 		case elf.PT_DYNAMIC:
-			t.Errorf("has a dynamic section (PT_DYNAMIC): it loads shared libraries")
+			problems = append(problems, "has a dynamic section (PT_DYNAMIC): it loads shared libraries")
 		}
 	}
 	if libs, _ := f.ImportedLibraries(); len(libs) > 0 {
-		t.Errorf("imports shared libraries %v", libs)
+		problems = append(problems, "imports shared libraries "+strings.Join(libs, ", "))
+	}
+	return problems
+}
+
+// TestStaticCheckRejectsADynamicBinary: the check above can fail. The
+// machine's /bin/sh is a dynamically linked C program.
+func TestStaticCheckRejectsADynamicBinary(t *testing.T) {
+	if len(staticProblems("/bin/sh")) == 0 {
+		t.Fatal("/bin/sh passed as static; the check sees nothing")
+	}
+	if len(staticProblems(filepath.Join(repoRoot(t), "Dockerfile"))) == 0 {
+		t.Fatal("a text file passed as a static executable")
 	}
 }
 
