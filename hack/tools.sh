@@ -91,9 +91,21 @@ ldflags="-s -w"
 if [[ "${name}" == helm ]]; then
 	# What `helm version` reports, as helm's own Makefile stamps it.
 	ldflags+=" -X helm.sh/helm/v3/internal/version.version=${version}"
+	# And the Kubernetes version `helm template` and `helm lint` assume,
+	# from the client-go it is built with (v0.X.Y is Kubernetes 1.X), as
+	# helm's Makefile does; otherwise it is 1.20.
+	k8s_minor="$(awk '$1 == "k8s.io/client-go" { split($2, v, "."); print v[2]; exit }' "${tools_mod}/go.mod")"
+	for stamped in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+		ldflags+=" -X ${stamped}.k8sVersionMajor=1 -X ${stamped}.k8sVersionMinor=${k8s_minor}"
+	done
 fi
 CGO_ENABLED=0 GOWORK=off GOFLAGS="-mod=readonly -buildvcs=false" \
 	go -C "${tools_mod}" build -trimpath -ldflags="${ldflags}" -o "${tmp}" "${pkg}" >&2
+# Smoke-test the fresh binary before publishing it.
+"${tmp}" --help >/dev/null 2>&1 || "${tmp}" -h </dev/null >/dev/null 2>&1 || {
+	log "${name} was built but does not run"
+	exit 1
+}
 mv -f "${tmp}" "${bin}"
 trap - EXIT
 log "built ${name} in $((SECONDS - start))s"
