@@ -102,7 +102,8 @@ fi
 CGO_ENABLED=0 GOWORK=off GOFLAGS="-mod=readonly -buildvcs=false" \
 	go -C "${tools_mod}" build -trimpath -ldflags="${ldflags}" -o "${tmp}" "${pkg}" >&2
 # Smoke-test the fresh binary before publishing it.
-"${tmp}" --help >/dev/null 2>&1 || "${tmp}" -h </dev/null >/dev/null 2>&1 || {
+# (promql-names reads a JSON array on stdin; the others print their help.)
+echo '[]' | "${tmp}" >/dev/null 2>&1 || "${tmp}" --help </dev/null >/dev/null 2>&1 || {
 	log "${name} was built but does not run"
 	exit 1
 }
