@@ -99,8 +99,15 @@ if [[ "${name}" == helm ]]; then
 		ldflags+=" -X ${stamped}.k8sVersionMajor=1 -X ${stamped}.k8sVersionMinor=${k8s_minor}"
 	done
 fi
+tags=""
+if [[ "${name}" == promtool ]]; then
+	# promtool's check and test of rule files need no service discovery;
+	# Prometheus's own build tag leaves out the cloud SD plugins (AWS, Azure,
+	# GCE, ...), most of what promtool would otherwise compile.
+	tags=remove_all_sd
+fi
 CGO_ENABLED=0 GOWORK=off GOFLAGS="-mod=readonly -buildvcs=false" \
-	go -C "${tools_mod}" build -trimpath -ldflags="${ldflags}" -o "${tmp}" "${pkg}" >&2
+	go -C "${tools_mod}" build -trimpath -tags="${tags}" -ldflags="${ldflags}" -o "${tmp}" "${pkg}" >&2
 # Smoke-test the fresh binary before publishing it.
 # (promql-names reads a JSON array on stdin; the others print their help.)
 echo '[]' | "${tmp}" >/dev/null 2>&1 || "${tmp}" --help </dev/null >/dev/null 2>&1 || {
