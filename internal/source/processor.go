@@ -291,7 +291,9 @@ func (p *shardProcessor) unconvertible(it *delivery.Item, r types.Record, cause 
 	}
 	ev, err := p.conv.ConvertData(r, rawJSON)
 	if err != nil {
-		// ConvertData needs only an id, which r now has.
+		// ConvertData needs only an id, which r now has: not reached, but
+		// never a silent skip.
+		p.m.EventsDropped.WithLabelValues(metrics.DropInvalid).Inc()
 		it.Drop = true
 		return
 	}
