@@ -432,3 +432,20 @@ func envOfContainer(c corev1.Container) map[string]string {
 	}
 	return m
 }
+
+// The extended sample, with this project's fields (dead letters, data
+// format, filters), is accepted by the API server's schema and rendered
+// into the adapter's environment as the adapter reads it.
+func TestExtendedSampleIsDeployed(t *testing.T) {
+	h := start(t)
+	h.create(awscreds(h.ns))
+	u := loadSample(t, "sources_v1alpha1_awsdynamodbsource_extended.yaml")
+	u.SetNamespace(h.ns)
+	if err := h.c.Create(h.ctx, u); err != nil {
+		t.Fatalf("applying the extended sample: %v", err)
+	}
+	h.waitCondition("sample-extended", ConditionSinkProvided, metav1.ConditionTrue, ReasonSinkResolved)
+	h.waitEnv("sample-extended", "DELIVERY_DEAD_LETTER_SINK_URI", "http://dead-letters.default.svc.cluster.local")
+	h.waitEnv("sample-extended", "DATA_FORMAT", "lambda")
+	h.waitEnv("sample-extended", "DELIVERY_MAX_RECORD_AGE", "6h0m0s")
+}
