@@ -127,3 +127,36 @@ func TestEventsOfEveryFormat(t *testing.T) {
 		})
 	}
 }
+
+// No pattern (spec.filterCriteria absent or empty) costs nothing: a
+// compiled empty filter reads each page once, as no filter does, not a
+// second time in Lambda's shape for matching.
+func TestAnEmptyFilterDoesNotRenderThePageTwice(t *testing.T) {
+	body, err := os.ReadFile("../event/lambda/testdata/page.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty, err := filter.Compile(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := filter.Compile([]string{`{"eventName":["MODIFY"]}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allocs := func(f *filter.Filter) float64 {
+		decode := newDecoder(v1alpha1.DataFormatTriggerMesh, f)
+		return testing.AllocsPerRun(20, func() {
+			if _, _, err := decode(body); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	none, withEmpty, withOne := allocs(nil), allocs(empty), allocs(one)
+	if withEmpty > none {
+		t.Errorf("an empty filter: %v allocations per page, without a filter %v: the page is rendered again", withEmpty, none)
+	}
+	if withOne <= none {
+		t.Errorf("a pattern: %v allocations per page, without %v: the check cannot tell a second rendering", withOne, none)
+	}
+}
