@@ -153,10 +153,14 @@ func TestAnEmptyFilterDoesNotRenderThePageTwice(t *testing.T) {
 		})
 	}
 	none, withEmpty, withOne := allocs(nil), allocs(empty), allocs(one)
-	if withEmpty > none {
-		t.Errorf("an empty filter: %v allocations per page, without a filter %v: the page is rendered again", withEmpty, none)
+	t.Logf("allocations per page: no filter %v, empty filter %v, one pattern %v", none, withEmpty, withOne)
+	// The second rendering costs tens of allocations per page; the race
+	// detector's sync.Pool adds a few of noise either way, so the line is
+	// halfway between no filter and one pattern.
+	if second := withOne - none; second < 20 {
+		t.Fatalf("a pattern costs %v allocations per page over none: the check cannot tell a second rendering", second)
 	}
-	if withOne <= none {
-		t.Errorf("a pattern: %v allocations per page, without %v: the check cannot tell a second rendering", withOne, none)
+	if withEmpty > none+(withOne-none)/2 {
+		t.Errorf("an empty filter costs %v allocations per page, no filter %v, a pattern %v: the page is rendered again", withEmpty, none, withOne)
 	}
 }
