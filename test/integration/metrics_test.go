@@ -115,8 +115,11 @@ func TestMetricsOfARealRun(t *testing.T) {
 	if !sink.WaitDistinct(n+1, 60*time.Second) {
 		t.Fatalf("the retried event was not delivered (%d distinct events)", sink.Distinct())
 	}
+	// The counter and the histogram of one delivery are two updates: a
+	// scrape between them sees the one and not yet the other.
 	m = waitMetrics(t, base, func(m metricSet) bool {
-		return m[series("events_dropped_total", `reason="rejected"`)] == 1 && m[series("checkpoint_lag_records", shardLabel)] == 0
+		return m[series("events_dropped_total", `reason="rejected"`)] == 1 && m[series("checkpoint_lag_records", shardLabel)] == 0 &&
+			m[series("delivery_duration_seconds_count", "")] == n+1
 	})
 	check(t, m, map[string]func(float64) bool{
 		series("events_delivered_total", ""):                eq(n + 1),
