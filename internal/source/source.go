@@ -166,11 +166,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("compiling filterCriteria: %w", err)
 	}
-	if filt.Len() == 0 {
-		// No pattern: every change goes, and no page is rendered a second
-		// time for matching.
-		filt = nil
-	} else {
+	// Without a pattern every change goes, and newDecoder renders no page a
+	// second time for matching.
+	if filt.Len() > 0 {
 		log.Info("filter patterns set: changes that match none are skipped", "patterns", filt.Len(), "dataFormat", spec.GetDataFormat())
 	}
 	finish := withSourceARN(spec.GetDataFormat())
