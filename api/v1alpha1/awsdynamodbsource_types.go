@@ -27,6 +27,8 @@ const (
 // +kubebuilder:resource:categories=all;knative;eventing;sources
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Healthy",type=string,JSONPath=`.status.conditions[?(@.type=="StreamHealthy")].status`
+// +kubebuilder:printcolumn:name="Lag",type=string,JSONPath=`.status.stream.iteratorAge`
 // +kubebuilder:printcolumn:name="Sink",type=string,JSONPath=`.status.sinkUri`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
@@ -374,6 +376,55 @@ type AWSDynamoDBSourceStatus struct {
 	// CloudEventAttributes are the attributes of the events the source emits.
 	// +optional
 	CloudEventAttributes []CloudEventAttributes `json:"ceAttributes,omitempty"`
+	// Stream is what the adapter reports of the stream, summed over its
+	// replicas; absent until it reports (only with checkpoint.store
+	// kubernetes, the default).
+	// +optional
+	Stream *StreamStatus `json:"stream,omitempty"`
+}
+
+// StreamStatus is the adapter's summary of the stream it reads. Counts are
+// since the adapter's pods started.
+type StreamStatus struct {
+	// OpenShards are the shards being read.
+	OpenShards int32 `json:"openShards"`
+	// FinishedShards are the closed shards read to their end.
+	FinishedShards int32 `json:"finishedShards"`
+	// IteratorAge is the age of the oldest change not yet delivered (the
+	// iterator age, as AWS Lambda's IteratorAge); 0s when caught up.
+	// +optional
+	IteratorAge *metav1.Duration `json:"iteratorAge,omitempty"`
+	// CaughtUp says every shard is at its end with nothing in flight.
+	// +optional
+	CaughtUp bool `json:"caughtUp,omitempty"`
+	// LastDeliveredTime is when a change was last delivered, to within the
+	// report interval (10 s).
+	// +optional
+	LastDeliveredTime *metav1.Time `json:"lastDeliveredTime,omitempty"`
+	// Delivered are the changes the sink acknowledged.
+	Delivered int64 `json:"delivered"`
+	// Filtered are the changes no filterCriteria pattern matched.
+	Filtered int64 `json:"filtered"`
+	// DeadLettered are the changes the dead-letter sink took.
+	DeadLettered int64 `json:"deadLettered"`
+	// Dropped are the changes given up on without a dead-letter sink.
+	Dropped int64 `json:"dropped"`
+	// TrimmedGaps counts the times the stream had trimmed changes before
+	// they were read: those changes are lost.
+	TrimmedGaps int64 `json:"trimmedGaps"`
+	// SinkFailingSince is when sending to the sink began to fail with
+	// errors that are retried; absent while the sink takes events.
+	// +optional
+	SinkFailingSince *metav1.Time `json:"sinkFailingSince,omitempty"`
+	// StreamEnabled says whether the table has a stream to read; absent
+	// until the adapter has looked.
+	// +optional
+	StreamEnabled *bool `json:"streamEnabled,omitempty"`
+	// Replicas are the adapter pods whose reports are counted.
+	Replicas int32 `json:"replicas"`
+	// ReportedAt is when the oldest report counted was made.
+	// +optional
+	ReportedAt *metav1.Time `json:"reportedAt,omitempty"`
 }
 
 // CloudEventAttributes describes events a source emits.

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 )
 
@@ -39,7 +40,7 @@ var APITimeout = 15 * time.Second
 // typed client, so apierrors.IsNotFound, IsConflict and IsAlreadyExists work
 // on them. cfg is copied, not changed; its UserAgent is kept, or client-go's
 // default is used when it is empty.
-func NewConfigMaps(cfg *rest.Config, namespace string) (ConfigMaps, error) {
+func NewConfigMaps(cfg *rest.Config, namespace string) (*ConfigMapClient, error) {
 	if cfg == nil {
 		return nil, errors.New("creating the ConfigMap client: no Kubernetes API configuration")
 	}
@@ -67,36 +68,44 @@ func NewConfigMaps(cfg *rest.Config, namespace string) (ConfigMaps, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the ConfigMap client: %w", err)
 	}
-	return &configMaps{client: rc, namespace: namespace, params: runtime.NewParameterCodec(scheme)}, nil
+	return &ConfigMapClient{client: rc, namespace: namespace, params: runtime.NewParameterCodec(scheme)}, nil
 }
 
-// configMaps is the ConfigMaps of NewConfigMaps.
-type configMaps struct {
+// ConfigMapClient is the client of NewConfigMaps: a ConfigMaps, and Patch
+// for the status report.
+type ConfigMapClient struct {
 	client    rest.Interface
 	namespace string
 	params    runtime.ParameterCodec
 }
 
-var _ ConfigMaps = (*configMaps)(nil)
+var _ ConfigMaps = (*ConfigMapClient)(nil)
 
 // Get implements ConfigMaps.
-func (c *configMaps) Get(ctx context.Context, name string, opts metav1.GetOptions) (*corev1.ConfigMap, error) {
+func (c *ConfigMapClient) Get(ctx context.Context, name string, opts metav1.GetOptions) (*corev1.ConfigMap, error) {
 	return c.do(ctx, c.client.Get().Name(name), &opts)
 }
 
 // Create implements ConfigMaps.
-func (c *configMaps) Create(ctx context.Context, cm *corev1.ConfigMap, opts metav1.CreateOptions) (*corev1.ConfigMap, error) {
+func (c *ConfigMapClient) Create(ctx context.Context, cm *corev1.ConfigMap, opts metav1.CreateOptions) (*corev1.ConfigMap, error) {
 	return c.do(ctx, c.client.Post().Body(cm), &opts)
 }
 
 // Update implements ConfigMaps.
-func (c *configMaps) Update(ctx context.Context, cm *corev1.ConfigMap, opts metav1.UpdateOptions) (*corev1.ConfigMap, error) {
+func (c *ConfigMapClient) Update(ctx context.Context, cm *corev1.ConfigMap, opts metav1.UpdateOptions) (*corev1.ConfigMap, error) {
 	return c.do(ctx, c.client.Put().Name(cm.Name).Body(cm), &opts)
+}
+
+// Patch patches the ConfigMap name with data, of type pt: the status
+// report (internal/streamreport) writes its replica's key so. The signature
+// is client-go's typed one.
+func (c *ConfigMapClient) Patch(ctx context.Context, name string, pt types.PatchType, data []byte, opts metav1.PatchOptions, subresources ...string) (*corev1.ConfigMap, error) {
+	return c.do(ctx, c.client.Patch(pt).Name(name).SubResource(subresources...).Body(data), &opts)
 }
 
 // do sends r to the namespace's configmaps with opts as query parameters
 // and decodes the ConfigMap that comes back.
-func (c *configMaps) do(ctx context.Context, r *rest.Request, opts runtime.Object) (*corev1.ConfigMap, error) {
+func (c *ConfigMapClient) do(ctx context.Context, r *rest.Request, opts runtime.Object) (*corev1.ConfigMap, error) {
 	out := &corev1.ConfigMap{}
 	err := r.Namespace(c.namespace).Resource("configmaps").VersionedParams(opts, c.params).Do(ctx).Into(out)
 	if err != nil {

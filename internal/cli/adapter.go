@@ -12,6 +12,7 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/internal/adapterenv"
 	"github.com/dynamodb-source/dynamodb-source/internal/checkpoint"
 	"github.com/dynamodb-source/dynamodb-source/internal/source"
+	"github.com/dynamodb-source/dynamodb-source/internal/streamreport"
 )
 
 func newAdapterCommand(s Streams) *cobra.Command {
@@ -29,7 +30,9 @@ The garbage collector runs at GOGC=50 (less memory for a little CPU) unless
 GOGC is set; GOMEMLIMIT works as for any Go program.
 
 With CHECKPOINT_STORE=kubernetes (what the controller sets) progress is kept
-in a ConfigMap named after NAME in NAMESPACE.`,
+in a ConfigMap named after NAME in NAMESPACE, and a summary of the stream is
+written, at most every 10 s, under the key POD_NAME (else "adapter") of the
+ConfigMap NAME-dynamodb-status, for the controller's status.stream.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			level := "info"
@@ -53,22 +56,33 @@ in a ConfigMap named after NAME in NAMESPACE.`,
 				return &UsageError{Err: errors.New("K_SINK is not set: give the URL of the event sink")}
 			}
 			cfg := source.Config{Spec: c.Spec, SinkURI: c.Spec.Sink.URI, SessionName: sessionName(c)}
+			srvOpts := serverOptions{Address: "", Port: int(c.MetricsPort)}
 			if c.Spec.GetCheckpointStore(v1alpha1.CheckpointStoreFile) == v1alpha1.CheckpointStoreKubernetes {
-				store, err := kubernetesStore(c)
+				cms, err := configMapClient(c)
 				if err != nil {
 					return err
 				}
-				cfg.Store = store
+				cfg.Store = checkpoint.NewKubernetes(cms, c.Namespace, c.Name)
+				// The adapter that may write its checkpoints on Kubernetes
+				// also reports its stream there (streamreport).
+				srvOpts.Report = &streamreport.ConfigMapWriter{Client: cms, Name: streamreport.ConfigMapName(c.Name)}
+				srvOpts.Replica = streamreport.DefaultReplica
+				if pod, ok := s.LookupEnv("POD_NAME"); ok && pod != "" {
+					srvOpts.Replica = pod
+				}
 			}
 			log.Info("starting adapter", "arn", c.Spec.ARN, "namespace", c.Namespace, "name", c.Name)
 			tuneGC(s.LookupEnv, log)
-			// Every interface: Prometheus scrapes the pod from outside it.
-			return runWithServer(cmd.Context(), cfg, serverOptions{Address: "", Port: int(c.MetricsPort)}, log)
+			// Every interface (Address ""): Prometheus scrapes the pod from
+			// outside it.
+			return runWithServer(cmd.Context(), cfg, srvOpts, log)
 		},
 	}
 }
 
-func kubernetesStore(c adapterenv.Config) (checkpoint.Store, error) {
+// configMapClient is the adapter's client of the ConfigMaps of its
+// namespace: its checkpoints and its status report.
+func configMapClient(c adapterenv.Config) (*checkpoint.ConfigMapClient, error) {
 	if c.Namespace == "" || c.Name == "" {
 		return nil, &UsageError{Err: errors.New("CHECKPOINT_STORE=kubernetes needs NAMESPACE and NAME")}
 	}
@@ -85,7 +99,7 @@ func kubernetesStore(c adapterenv.Config) (checkpoint.Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the Kubernetes client for checkpoints: %w", err)
 	}
-	return checkpoint.NewKubernetes(cms, c.Namespace, c.Name), nil
+	return cms, nil
 }
 
 func sessionName(c adapterenv.Config) string {

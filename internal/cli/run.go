@@ -17,6 +17,7 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
 	"github.com/dynamodb-source/dynamodb-source/internal/progress"
 	"github.com/dynamodb-source/dynamodb-source/internal/source"
+	"github.com/dynamodb-source/dynamodb-source/internal/streamreport"
 )
 
 // serverOptions configure what runs beside the source: the metrics and
@@ -35,6 +36,11 @@ type serverOptions struct {
 	Progress io.Writer
 	// ProgressInterval is the time between progress lines.
 	ProgressInterval time.Duration
+	// Report, when set, receives the status reports (internal/streamreport)
+	// of replica Replica: the adapter's on Kubernetes; nil for the command
+	// line.
+	Report  streamreport.Writer
+	Replica string
 }
 
 // runWithServer runs a source and, when srvOpts.Port > 0, the metrics and
@@ -60,6 +66,10 @@ func runWithServer(ctx context.Context, cfg source.Config, srvOpts serverOptions
 	}
 	if srvOpts.Progress != nil {
 		r := &progress.Reporter{Gatherer: reg, Out: srvOpts.Progress, Interval: srvOpts.ProgressInterval}
+		g.Go(func() error { return r.Run(ctx) })
+	}
+	if srvOpts.Report != nil {
+		r := &streamreport.Reporter{Gatherer: reg, Writer: srvOpts.Report, Replica: srvOpts.Replica, Logger: log}
 		g.Go(func() error { return r.Run(ctx) })
 	}
 	g.Go(func() error {

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/selection"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -29,6 +30,7 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
 	"github.com/dynamodb-source/dynamodb-source/internal/checkpoint"
 	"github.com/dynamodb-source/dynamodb-source/internal/controller/resources"
+	"github.com/dynamodb-source/dynamodb-source/internal/streamreport"
 )
 
 // Options configure the controller. cmd/dynamodb-source-controller fills
@@ -89,10 +91,17 @@ func NewManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 		opts.ClusterDomain = DefaultClusterDomain
 	}
 	managed := labels.SelectorFromSet(labels.Set{resources.LabelManagedBy: resources.ManagedBy})
-	checkpoints := labels.SelectorFromSet(labels.Set{
-		checkpoint.LabelPartOf:    checkpoint.PartOf,
-		checkpoint.LabelComponent: checkpoint.ComponentCheckpoints,
-	})
+	// The checkpoint and status ConfigMaps of the sources.
+	ours, err := labels.NewRequirement(checkpoint.LabelComponent, selection.In,
+		[]string{checkpoint.ComponentCheckpoints, streamreport.ComponentStatus})
+	if err != nil {
+		return nil, err
+	}
+	partOf, err := labels.NewRequirement(checkpoint.LabelPartOf, selection.Equals, []string{checkpoint.PartOf})
+	if err != nil {
+		return nil, err
+	}
+	configMaps := labels.NewSelector().Add(*partOf, *ours)
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  Scheme(),
 		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsBindAddress},
@@ -108,7 +117,7 @@ func NewManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 			&corev1.ServiceAccount{}: {Label: managed},
 			&rbacv1.Role{}:           {Label: managed},
 			&rbacv1.RoleBinding{}:    {Label: managed},
-			&corev1.ConfigMap{}:      {Label: checkpoints},
+			&corev1.ConfigMap{}:      {Label: configMaps},
 		}},
 	})
 	if err != nil {
@@ -150,9 +159,12 @@ func (r *Reconciler) SetupWithManager(mgr manager.Manager) error {
 		return fmt.Errorf("indexing sources by sink: %w", err)
 	}
 	// The adapter writes its checkpoints often: only the ConfigMap's
-	// creation and deletion matter here (to adopt or recreate it).
+	// creation and deletion matter here (to adopt or recreate it). Its
+	// status reports, at most one per replica per 10 s, are read.
 	createdOrDeleted := predicate.Funcs{
-		UpdateFunc:  func(_ event.UpdateEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return e.ObjectNew.GetLabels()[checkpoint.LabelComponent] == streamreport.ComponentStatus
+		},
 		GenericFunc: func(_ event.GenericEvent) bool { return false },
 	}
 	c, err := ctrl.NewControllerManagedBy(mgr).

@@ -28,6 +28,7 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/internal/checkpoint"
 	"github.com/dynamodb-source/dynamodb-source/internal/controller/resources"
 	"github.com/dynamodb-source/dynamodb-source/internal/safeurl"
+	"github.com/dynamodb-source/dynamodb-source/internal/streamreport"
 )
 
 // FieldOwner is this controller's field manager for server-side apply.
@@ -101,6 +102,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	st.ObservedGeneration = src.Generation
 	st.CloudEventAttributes = []v1alpha1.CloudEventAttributes{{Type: v1alpha1.EventType, Source: src.Spec.ARN}}
 	setCondition(st, src.Generation, readyCondition(st.Conditions, specErr))
+	recheck, serr := r.reportStreamHealth(ctx, src)
+	if serr != nil && err == nil {
+		err = serr
+	}
+	if recheck > 0 && (result.RequeueAfter == 0 || recheck < result.RequeueAfter) {
+		result.RequeueAfter = recheck
+	}
 	if !equality.Semantic.DeepEqual(before, st) {
 		if uerr := r.Client.Status().Update(ctx, src); uerr != nil {
 			switch {
@@ -115,6 +123,35 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		}
 	}
 	return result, err
+}
+
+// reportStreamHealth sets status.stream and StreamHealthy from the reports
+// in the source's status ConfigMap. recheck is when the reports counted now
+// go stale, for the source to be looked at again then: no event would say
+// that an adapter fell silent.
+func (r *Reconciler) reportStreamHealth(ctx context.Context, src *v1alpha1.AWSDynamoDBSource) (recheck time.Duration, err error) {
+	now := time.Now()
+	kubeStore := resources.CheckpointStore(src) == v1alpha1.CheckpointStoreKubernetes
+	var reports map[string]streamreport.Report
+	if kubeStore {
+		cm := &corev1.ConfigMap{}
+		err := r.Client.Get(ctx, types.NamespacedName{Namespace: src.Namespace, Name: streamreport.ConfigMapName(src.Name)}, cm)
+		switch {
+		case apierrors.IsNotFound(err):
+		case err != nil:
+			return 0, fmt.Errorf("reading the status ConfigMap: %w", err)
+		default:
+			reports = streamreport.Parse(cm.Data)
+		}
+	}
+	st, cond, live := streamHealth(reports, kubeStore, resources.AdapterName(src), now)
+	src.Status.Stream = st
+	setCondition(&src.Status, src.Generation, cond)
+	if live {
+		// The oldest counted report goes stale first.
+		recheck = st.ReportedAt.Add(streamreport.StaleAfter).Sub(now) + time.Second
+	}
+	return recheck, nil
 }
 
 func setCondition(st *v1alpha1.AWSDynamoDBSourceStatus, generation int64, c metav1.Condition) {
@@ -241,6 +278,7 @@ func (r *Reconciler) reconcileCheckpointAccess(ctx context.Context, src *v1alpha
 		// The command line's kubernetes store makes the ConfigMap with
 		// these labels: its progress is adopted.
 		{resources.CheckpointConfigMap(src), checkpoint.ConfigMapLabels(src.Name)},
+		{resources.StatusConfigMap(src), resources.HandOver()},
 		{resources.Role(src), resources.HandOver()},
 		{resources.RoleBinding(src), resources.HandOver()},
 	}

@@ -31,6 +31,15 @@ type Metrics struct {
 	ShardsFinished  prometheus.Counter
 	TrimmedGaps     prometheus.Counter
 	CheckpointSaves *prometheus.CounterVec // by result
+
+	// StreamEnabled is 1 while the table has a stream to read, 0 when it
+	// has none (disabled, or the table not found). Its one series appears
+	// when the source first knows, so that "not known yet" is not "none".
+	StreamEnabled *prometheus.GaugeVec
+	// SinkFailingSince is the Unix time at which sending to the sink
+	// began to fail in a way that is retried (the sink down, overloaded,
+	// unreachable), 0 while the sink takes events.
+	SinkFailingSince prometheus.Gauge
 }
 
 // New creates the collectors and registers them on reg.
@@ -71,10 +80,14 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help: "Times a checkpoint pointed at records the stream had already trimmed (records were lost before the source could read them)."}),
 		CheckpointSaves: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "checkpoint_saves_total",
 			Help: "Checkpoint saves, by result (ok, error)."}, []string{"result"}),
+		StreamEnabled: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: namespace, Name: "stream_enabled",
+			Help: "1 while the table has a stream to read, 0 when it has none (disabled, or the table not found); absent until the source knows."}, nil),
+		SinkFailingSince: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "sink_failing_since_timestamp_seconds",
+			Help: "Unix time at which sending to the sink began to fail with errors that are retried; 0 while the sink takes events."}),
 	}
 	reg.MustRegister(m.EventsDelivered, m.EventsFailed, m.EventsRetried, m.EventsDropped, m.EventsDeadLettered, m.EventsFiltered, m.DeliveryLatency,
 		m.AWSCalls, m.AWSErrors, m.RecordsRead, m.RecordsSkipped, m.IteratorAge, m.CheckpointLag,
-		m.ShardsActive, m.ShardsFinished, m.TrimmedGaps, m.CheckpointSaves)
+		m.ShardsActive, m.ShardsFinished, m.TrimmedGaps, m.CheckpointSaves, m.StreamEnabled, m.SinkFailingSince)
 	// Series with a known, fixed set of labels start at 0, so that a rate
 	// or an alert on them works before the first increment (an absent
 	// series is not a zero one).

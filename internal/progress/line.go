@@ -21,21 +21,15 @@ const BehindAge = 30 * time.Second
 // tick and some shard's iterator age, set by those deliveries, is past
 // BehindAge.
 //
-// Caught up is when, over the tick, the source asked for records
-// (GetRecords calls grew), got none (records read did not grow), and has
-// nothing in flight (no checkpoint lag), with at least one shard open: every
-// shard is at its end. The iterator age alone cannot say so, since it is
-// only set when a record is acknowledged and stays where the last one left
-// it when no more come.
+// Caught up is CaughtUp over the tick.
 func Next(prev, cur Snapshot, caughtUp bool) (line string, nowCaughtUp bool) {
 	if caughtUp {
-		if cur.Delivered > prev.Delivered && freshAge(prev, cur) >= BehindAge.Seconds() {
+		if cur.Delivered > prev.Delivered && FreshAge(prev, cur) >= BehindAge.Seconds() {
 			return catchingUp(prev, cur), false
 		}
 		return "", true
 	}
-	idle := cur.Polls > prev.Polls && cur.Read == prev.Read && cur.Lag == 0 && cur.Active > 0
-	if idle {
+	if CaughtUp(prev, cur) {
 		return "caught up: " + delivered(cur) + ", " + shards(cur) + "; waiting for new changes", true
 	}
 	if cur.Read == 0 && cur.Delivered == 0 {
@@ -47,10 +41,20 @@ func Next(prev, cur Snapshot, caughtUp bool) (line string, nowCaughtUp bool) {
 	return catchingUp(prev, cur), false
 }
 
-// freshAge is the largest iterator age that an acknowledgement set between
+// CaughtUp reports whether, between prev and cur, the source asked for
+// records (GetRecords calls grew), got none (records read did not grow),
+// and has nothing in flight (no checkpoint lag), with at least one shard
+// open: every shard is at its end. The iterator age alone cannot say so,
+// since it is only set when a record is acknowledged and stays where the
+// last one left it when no more come.
+func CaughtUp(prev, cur Snapshot) bool {
+	return cur.Polls > prev.Polls && cur.Read == prev.Read && cur.Lag == 0 && cur.Active > 0
+}
+
+// FreshAge is the largest iterator age that an acknowledgement set between
 // prev and cur: a shard at its end keeps the age of its last record forever,
 // which says nothing about the shards still receiving changes.
-func freshAge(prev, cur Snapshot) float64 {
+func FreshAge(prev, cur Snapshot) float64 {
 	fresh := 0.0
 	for shard, age := range cur.Ages {
 		if was, ok := prev.Ages[shard]; (!ok || was != age) && age > fresh {

@@ -27,6 +27,14 @@ func TestTakeReadsTheSourcesMetrics(t *testing.T) {
 	m.IteratorAge.WithLabelValues("shard-b").Set(3)
 	m.ShardsActive.Set(2)
 	m.ShardsFinished.Add(5)
+	m.EventsFiltered.Add(3)
+	m.EventsDeadLettered.WithLabelValues("rejected").Add(2)
+	m.EventsDeadLettered.WithLabelValues("maxrecordage").Add(1)
+	m.EventsDropped.WithLabelValues("exhausted").Add(4)
+	m.TrimmedGaps.Inc()
+	m.StreamEnabled.WithLabelValues().Set(1)
+	failing := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	m.SinkFailingSince.Set(float64(failing.Unix()))
 
 	at := time.Unix(1e9, 0)
 	got, err := Take(reg, at)
@@ -34,9 +42,23 @@ func TestTakeReadsTheSourcesMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Snapshot{At: at, Delivered: 7, Read: 9, Polls: 4, Lag: 2, Age: 12, AgeKnown: true,
-		Ages: map[string]float64{"shard-a": 12, "shard-b": 3}, Active: 2, Finished: 5}
+		Ages: map[string]float64{"shard-a": 12, "shard-b": 3}, Lags: map[string]float64{"shard-a": 1, "shard-b": 1},
+		Active: 2, Finished: 5, Filtered: 3, DeadLettered: 3, Dropped: 4, TrimmedGaps: 1,
+		StreamKnown: true, StreamEnabled: true, SinkFailingSince: failing}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Take (-want +got):\n%s", diff)
+	}
+
+	// Before the source has looked for its stream, and while the sink is
+	// well, those say so.
+	reg = prometheus.NewRegistry()
+	metrics.New(reg)
+	fresh, err := Take(reg, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh.StreamKnown || !fresh.SinkFailingSince.IsZero() {
+		t.Errorf("empty registry: StreamKnown %v, SinkFailingSince %v", fresh.StreamKnown, fresh.SinkFailingSince)
 	}
 }
 

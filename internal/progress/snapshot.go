@@ -17,10 +17,17 @@ const (
 	metricLag       = "dynamodb_source_checkpoint_lag_records"
 	metricActive    = "dynamodb_source_shards_active"
 	metricFinished  = "dynamodb_source_shards_finished_total"
+
+	metricFiltered     = "dynamodb_source_events_filtered_total"
+	metricDeadLettered = "dynamodb_source_events_dead_lettered_total"
+	metricDropped      = "dynamodb_source_events_dropped_total"
+	metricTrimmedGaps  = "dynamodb_source_trimmed_gaps_total"
+	metricStream       = "dynamodb_source_stream_enabled"
+	metricSinkFailing  = "dynamodb_source_sink_failing_since_timestamp_seconds"
 )
 
-// Snapshot is what the progress lines need of a source's metrics at one
-// moment.
+// Snapshot is what the progress lines (and the adapter's status report,
+// internal/streamreport) need of a source's metrics at one moment.
 type Snapshot struct {
 	At        time.Time
 	Delivered float64 // changes the sink acknowledged
@@ -32,9 +39,22 @@ type Snapshot struct {
 	// Ages is the iterator age by shard. A shard's age is only set when it
 	// acknowledges a record, so one that changed between two snapshots is
 	// fresh, and one that did not may be stale.
-	Ages     map[string]float64
+	Ages map[string]float64
+	// Lags is checkpoint_lag_records by shard: records in flight.
+	Lags     map[string]float64
 	Active   float64 // shards being read
 	Finished float64 // closed shards read to their end
+
+	Filtered     float64 // changes no filter pattern matched, not sent
+	DeadLettered float64 // events the dead-letter sink took
+	Dropped      float64 // events given up on without a dead-letter sink
+	TrimmedGaps  float64 // times records were trimmed before they were read
+	// StreamKnown says whether the source has looked for the table's
+	// stream yet; StreamEnabled whether it found one to read.
+	StreamKnown, StreamEnabled bool
+	// SinkFailingSince is when sending began to fail (retried failures);
+	// zero while the sink takes events.
+	SinkFailingSince time.Time
 }
 
 // Take gathers g and reads a Snapshot from it, dated at.
@@ -58,6 +78,25 @@ func Take(g prometheus.Gatherer, at time.Time) (Snapshot, error) {
 			}
 		case metricLag:
 			s.Lag = sum(mf)
+			s.Lags = make(map[string]float64, len(mf.GetMetric()))
+			for _, m := range mf.GetMetric() {
+				s.Lags[label(m, "shard")] = value(m)
+			}
+		case metricFiltered:
+			s.Filtered = sum(mf)
+		case metricDeadLettered:
+			s.DeadLettered = sum(mf)
+		case metricDropped:
+			s.Dropped = sum(mf)
+		case metricTrimmedGaps:
+			s.TrimmedGaps = sum(mf)
+		case metricStream:
+			s.StreamKnown = len(mf.GetMetric()) > 0
+			s.StreamEnabled = sum(mf) > 0
+		case metricSinkFailing:
+			if v := sum(mf); v > 0 {
+				s.SinkFailingSince = time.Unix(0, int64(v*1e9)).UTC()
+			}
 		case metricActive:
 			s.Active = sum(mf)
 		case metricFinished:

@@ -73,6 +73,7 @@ func (o *sinkObserver) failed(status int, err error) {
 	if !o.failing.Load() {
 		o.failing.Store(true)
 		o.since, o.warned = now, false
+		o.m.SinkFailingSince.Set(float64(now.UnixNano()) / 1e9)
 	}
 	if !o.lastWarn.IsZero() && now.Sub(o.lastWarn) < sinkReminder {
 		return
@@ -93,6 +94,7 @@ func (o *sinkObserver) recovered() {
 		return // another lane saw the recovery first
 	}
 	o.failing.Store(false)
+	o.m.SinkFailingSince.Set(0)
 	if o.warned {
 		o.log.Info("the sink takes events again", "after", o.now().Sub(o.since).Round(time.Millisecond))
 	}

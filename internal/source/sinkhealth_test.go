@@ -44,9 +44,30 @@ func TestSinkObserverLogsStreaksNotAttempts(t *testing.T) {
 		{202, nil, time.Second},                    // and its end, not warned about: quiet
 		{0, refused, sinkReminder},                 // a minute after the last warning: a warning
 	}
+	var since []float64 // sink_failing_since after each step
 	for _, s := range steps {
 		clock = clock.Add(s.advance)
 		o.Attempted(s.status, s.err, time.Millisecond)
+		since = append(since, metrics.Value(m.SinkFailingSince))
+	}
+	// The status report's SinkFailing: when each streak began, 0 between.
+	streak1, streak2 := float64(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Unix()), 0.0
+	for i, v := range since {
+		switch {
+		case i == 0 || i == 7 || i == 8 || i == 10:
+			if v != 0 {
+				t.Errorf("step %d: sink_failing_since = %v while the sink takes events, want 0", i, v)
+			}
+		case i >= 1 && i <= 6:
+			if v != streak1 {
+				t.Errorf("step %d: sink_failing_since = %v, want the streak's start %v", i, v, streak1)
+			}
+		case i == 9:
+			streak2 = v
+		}
+	}
+	if streak2 <= streak1 {
+		t.Errorf("the second streak's start %v is not after the first's %v", streak2, streak1)
 	}
 
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")

@@ -143,9 +143,13 @@ func (r *Reader) Run(ctx context.Context) error {
 	prog.health = saveHealth{limit: r.opts.SaveFailuresBeforeNotReady, ready: r.opts.Ready, notReady: r.opts.NotReady, stop: stop}
 
 	listed, err := r.firstListStreams(ctx)
+	if errors.Is(err, ErrNoStream) || errors.Is(err, ErrTableNotFound) {
+		r.streamEnabled(false)
+	}
 	if err != nil {
 		return err
 	}
+	r.streamEnabled(true)
 	if r.opts.Ready != nil {
 		r.opts.Ready()
 	}
@@ -161,6 +165,7 @@ func (r *Reader) Run(ctx context.Context) error {
 	bo := backoff.Exponential{Base: r.opts.BackoffBase, Max: r.opts.DiscoveryInterval}
 	for ctx.Err() == nil {
 		toRead := streamsToRead(listed, prog)
+		r.streamEnabled(len(toRead) > 0)
 		if len(toRead) == 0 {
 			r.log.Warn("the table's stream is disabled; waiting for a stream to be enabled")
 		} else {
@@ -207,6 +212,16 @@ func (r *Reader) Run(ctx context.Context) error {
 		r.log.Error("saving checkpoints at exit failed", "error", err)
 	}
 	return nil
+}
+
+// streamEnabled sets the stream_enabled gauge: whether the table has a
+// stream to read.
+func (r *Reader) streamEnabled(yes bool) {
+	v := 0.0
+	if yes {
+		v = 1
+	}
+	r.m.StreamEnabled.WithLabelValues().Set(v)
 }
 
 // streamsToRead returns, oldest first, the streams still to read: the ones

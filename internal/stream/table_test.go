@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
 	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
@@ -231,6 +232,26 @@ func TestReplacedStreamIsReadWholeAfterTheOldOneIsFinished(t *testing.T) {
 	}
 }
 
+// stream_enabled feeds the status report's NoStream: 1 while a stream is
+// read, 0 once the table's only stream is disabled and read to its end.
+func TestStreamEnabledFollowsTheTable(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, fakestreams.Options{})
+	st := r.srv.AddStream(fakestreams.StreamSpec{Table: "orders"})
+	st.AddShard("a", "")
+	stop := r.start(newSink(), options())
+	defer func() { _ = stop() }()
+	enabled := func(want float64) func() bool {
+		return func() bool {
+			got := collect(r.m.StreamEnabled)
+			return len(got) == 1 && metrics.Value(got[0]) == want
+		}
+	}
+	waitFor(t, "stream_enabled 1", enabled(1))
+	st.Disable()
+	waitFor(t, "stream_enabled 0 after the stream is disabled", enabled(0))
+}
+
 func TestStartupErrorsAreTypedAndKeepSecretsOut(t *testing.T) {
 	t.Parallel()
 	const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -240,10 +261,13 @@ func TestStartupErrorsAreTypedAndKeepSecretsOut(t *testing.T) {
 		client func(*fakestreams.Server) stream.Client
 		want   error
 		text   string
+		// noStream: stream_enabled says 0 (the status report's NoStream);
+		// otherwise it stays absent, since nothing is known.
+		noStream bool
 	}{
-		{name: "a table without a stream is ErrNoStream", want: stream.ErrNoStream, text: "update-table",
+		{name: "a table without a stream is ErrNoStream", want: stream.ErrNoStream, text: "update-table", noStream: true,
 			script: func(s *fakestreams.Server) { s.AddTable("orders") }},
-		{name: "ResourceNotFound on ListStreams is ErrTableNotFound", want: stream.ErrTableNotFound, text: "orders",
+		{name: "ResourceNotFound on ListStreams is ErrTableNotFound", want: stream.ErrTableNotFound, text: "orders", noStream: true,
 			script: func(s *fakestreams.Server) { s.AddStream(fakestreams.StreamSpec{Table: "another"}) }},
 		{name: "rejected credentials are ErrAccess", want: stream.ErrAccess, text: "UnrecognizedClientException",
 			script: func(s *fakestreams.Server) { s.AddStream(fakestreams.StreamSpec{Table: "orders"}) },
@@ -289,11 +313,30 @@ func TestStartupErrorsAreTypedAndKeepSecretsOut(t *testing.T) {
 			if ready {
 				t.Error("Ready was called although the table cannot be read")
 			}
+			got := collect(r.m.StreamEnabled)
+			switch {
+			case tc.noStream && (len(got) != 1 || metrics.Value(got[0]) != 0):
+				t.Errorf("stream_enabled: %d series, want one at 0", len(got))
+			case !tc.noStream && len(got) != 0:
+				t.Errorf("stream_enabled has a series although nothing is known of the stream")
+			}
 			if n := r.srv.CallCount(fakestreams.OpListStreams); n != 1 {
 				t.Errorf("ListStreams called %d times, want 1: these errors are not retried", n)
 			}
 		})
 	}
+}
+
+// collect returns the series of c.
+func collect(c prometheus.Collector) []prometheus.Metric {
+	ch := make(chan prometheus.Metric, 16)
+	c.Collect(ch)
+	close(ch)
+	var out []prometheus.Metric
+	for m := range ch {
+		out = append(out, m)
+	}
+	return out
 }
 
 func TestReaderCallsOnlyTheFourStreamsActions(t *testing.T) {

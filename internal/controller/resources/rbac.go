@@ -7,6 +7,7 @@ import (
 
 	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
 	"github.com/dynamodb-source/dynamodb-source/internal/checkpoint"
+	"github.com/dynamodb-source/dynamodb-source/internal/streamreport"
 )
 
 // OwnerRef is the controller reference of src on what is made for it alone,
@@ -45,10 +46,10 @@ func ServiceAccount(src *v1alpha1.AWSDynamoDBSource) *corev1.ServiceAccount {
 	return sa
 }
 
-// Role lets the adapter of src read and update its checkpoint ConfigMap and
-// nothing else. RBAC cannot limit create to one name, so the controller
-// creates the ConfigMap itself (CheckpointConfigMap) and the Role has no
-// create.
+// Role lets the adapter of src read and update its checkpoint ConfigMap,
+// read and patch its status ConfigMap, and nothing else. RBAC cannot limit
+// create to one name, so the controller creates the ConfigMaps itself
+// (CheckpointConfigMap, StatusConfigMap) and the Role has no create.
 func Role(src *v1alpha1.AWSDynamoDBSource) *rbacv1.Role {
 	return &rbacv1.Role{
 		TypeMeta: metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "Role"},
@@ -63,6 +64,11 @@ func Role(src *v1alpha1.AWSDynamoDBSource) *rbacv1.Role {
 			Resources:     []string{"configmaps"},
 			ResourceNames: []string{checkpoint.ConfigMapName(src.Name)},
 			Verbs:         []string{"get", "update"},
+		}, {
+			APIGroups:     []string{""},
+			Resources:     []string{"configmaps"},
+			ResourceNames: []string{streamreport.ConfigMapName(src.Name)},
+			Verbs:         []string{"get", "patch"},
 		}},
 	}
 }
@@ -92,12 +98,24 @@ func RoleBinding(src *v1alpha1.AWSDynamoDBSource) *rbacv1.RoleBinding {
 // source (not the pod), it survives the adapter's pods and goes with the
 // source.
 func CheckpointConfigMap(src *v1alpha1.AWSDynamoDBSource) *corev1.ConfigMap {
+	return adapterConfigMap(src, checkpoint.ConfigMapName(src.Name), checkpoint.ConfigMapLabels(src.Name))
+}
+
+// StatusConfigMap is the ConfigMap the adapter of src writes its status
+// reports to (internal/streamreport), as the controller applies it: labels
+// and owner only, the data being the adapter's.
+func StatusConfigMap(src *v1alpha1.AWSDynamoDBSource) *corev1.ConfigMap {
+	return adapterConfigMap(src, streamreport.ConfigMapName(src.Name), streamreport.ConfigMapLabels(src.Name))
+}
+
+// adapterConfigMap is a ConfigMap of src whose data the adapter writes.
+func adapterConfigMap(src *v1alpha1.AWSDynamoDBSource, name string, labels map[string]string) *corev1.ConfigMap {
 	return &corev1.ConfigMap{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: metav1.ObjectMeta{
-			Name:            checkpoint.ConfigMapName(src.Name),
+			Name:            name,
 			Namespace:       src.Namespace,
-			Labels:          checkpoint.ConfigMapLabels(src.Name),
+			Labels:          labels,
 			OwnerReferences: []metav1.OwnerReference{OwnerRef(src)},
 		},
 	}

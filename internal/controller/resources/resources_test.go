@@ -346,10 +346,13 @@ func TestServiceAccount(t *testing.T) {
 }
 
 func TestRBAC(t *testing.T) {
-	t.Run("the Role allows get and update of the source's checkpoint ConfigMap only", func(t *testing.T) {
+	t.Run("the Role allows get and update of the source's checkpoint ConfigMap and get and patch of its status ConfigMap only", func(t *testing.T) {
 		want := []rbacv1.PolicyRule{{
 			APIGroups: []string{""}, Resources: []string{"configmaps"},
 			ResourceNames: []string{"sample-dynamodb-checkpoints"}, Verbs: []string{"get", "update"},
+		}, {
+			APIGroups: []string{""}, Resources: []string{"configmaps"},
+			ResourceNames: []string{"sample-dynamodb-status"}, Verbs: []string{"get", "patch"},
 		}}
 		if diff := cmp.Diff(want, Role(source()).Rules); diff != "" {
 			t.Errorf("rules (-want +got):\n%s", diff)
