@@ -40,13 +40,18 @@ type statusRig struct {
 	binary string
 }
 
+// newStatusRig makes the rig; shards < 0 makes a table without a stream.
 func newStatusRig(t *testing.T, shards int) *statusRig {
 	h := start(t)
 	fake := fakestreams.New(t, fakestreams.Options{AccessKeyID: "AKIDEXAMPLE"})
-	st := fake.AddStream(fakestreams.StreamSpec{Table: "orders"})
 	rig := &statusRig{h: h, fake: fake, sink: cesink.Start(t)}
-	for i := range shards {
-		rig.shards = append(rig.shards, st.AddShard(fmt.Sprintf("shard-%03d", i), ""))
+	if shards < 0 {
+		fake.AddTable("orders")
+	} else {
+		st := fake.AddStream(fakestreams.StreamSpec{Table: "orders"})
+		for i := range shards {
+			rig.shards = append(rig.shards, st.AddShard(fmt.Sprintf("shard-%03d", i), ""))
+		}
 	}
 	h.create(awscreds(h.ns))
 	secret := func(key string) v1alpha1.ValueFromField {
@@ -161,14 +166,18 @@ func (r *statusRig) run(t *testing.T) *binproc.Proc {
 	return runAdapter(t, r.binary, r.env, r.kube)
 }
 
-// checkBudget fails unless the ConfigMap writes in ts are at least an
-// interval apart, less a second for scheduling: at most one per
-// streamreport.Interval.
+// writeBudget is what reporting may cost: one write per replica per 10 s
+// (the figure, not streamreport.Interval, so that a shorter
+// interval fails here).
+const writeBudget = 10 * time.Second
+
+// checkBudget fails unless the ConfigMap writes in ts are at least
+// writeBudget apart, less a second for scheduling.
 func checkBudget(t *testing.T, ts []time.Time) {
 	t.Helper()
 	for i := 1; i < len(ts); i++ {
-		if gap := ts[i].Sub(ts[i-1]); gap < streamreport.Interval-time.Second {
-			t.Errorf("status ConfigMap writes %d and %d are %s apart: more than one per %s", i-1, i, gap, streamreport.Interval)
+		if gap := ts[i].Sub(ts[i-1]); gap < writeBudget-time.Second {
+			t.Errorf("status ConfigMap writes %d and %d are %s apart: more than one per %s", i-1, i, gap, writeBudget)
 		}
 	}
 }
@@ -241,6 +250,23 @@ func TestStreamHealthyFromTheRealAdapter(t *testing.T) {
 	h.waitStreamHealthy("orders", metav1.ConditionUnknown, ReasonAdapterStopped, 30*time.Second)
 }
 
+// An adapter that stops because the table has no stream says so in its
+// last report, and the source shows NoStream while the pod restarts.
+func TestStreamHealthyNoStreamFromTheRealAdapter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: runs the adapter")
+	}
+	r := newStatusRig(t, -1)
+	adapter := r.run(t)
+	if code := adapter.Wait(60 * time.Second); code == 0 {
+		t.Fatalf("adapter exited 0 on a table without a stream; output:\n%s", adapter.Output())
+	}
+	src := r.h.waitStreamHealthy("orders", metav1.ConditionFalse, ReasonNoStream, 30*time.Second)
+	if st := src.Status.Stream; st.StreamEnabled == nil || *st.StreamEnabled {
+		t.Errorf("status.stream of a table without a stream: %+v", st)
+	}
+}
+
 // TestStatusWritesPerMinute counts the API writes that reporting costs
 // while changes flow on every shard: the adapter writes its ConfigMap at
 // most once per 10 s, whatever the shard count. The writes of the source's
@@ -293,7 +319,7 @@ func TestStatusWritesPerMinute(t *testing.T) {
 			perMinute := func(k int) float64 { return float64(k) / end.Sub(begin).Minutes() }
 			t.Logf("%d shards, changes flowing, over %s: %d status ConfigMap writes (%.1f/min), %d source status writes (%.1f/min); %d changes delivered",
 				n, end.Sub(begin).Round(time.Second), len(cmWrites), perMinute(len(cmWrites)), len(statusWrites), perMinute(len(statusWrites)), r.sink.Distinct())
-			if max := int(window/streamreport.Interval) + 1; len(cmWrites) > max {
+			if max := int(window/writeBudget) + 1; len(cmWrites) > max {
 				t.Errorf("%d ConfigMap writes in %s, want at most %d", len(cmWrites), window, max)
 			}
 			if len(cmWrites) == 0 {
