@@ -37,6 +37,8 @@ func (s *shardReader) run(ctx context.Context) error {
 	m := s.r.m
 	m.ShardsActive.Inc()
 	defer m.ShardsActive.Dec()
+	s.r.active.Add(1)
+	defer s.r.active.Add(-1)
 
 	// The shard's share of the byte budget, released as records are
 	// acknowledged; after the processor is closed, whatever is left.
@@ -59,6 +61,7 @@ func (s *shardReader) run(ctx context.Context) error {
 
 	bo := backoff.Exponential{Base: s.r.opts.BackoffBase, Max: s.r.opts.BackoffMax}
 	reserve := int64(minReserve)
+	empty := 0 // empty reads in a row
 	for {
 		// Room for the page before it is read: when the process's budget
 		// is spent, reading waits for acknowledgements.
@@ -160,9 +163,12 @@ func (s *shardReader) run(ctx context.Context) error {
 		}
 		iter = *out.NextShardIterator
 		if len(out.Records) == 0 {
-			if err := backoff.Sleep(ctx, s.r.opts.IdleInterval); err != nil {
+			empty++
+			if err := backoff.Sleep(ctx, idlePause(s.r.opts.IdleInterval, empty, s.r.active.Load())); err != nil {
 				return err
 			}
+		} else {
+			empty = 0
 		}
 	}
 }

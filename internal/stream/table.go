@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -118,6 +119,7 @@ type Reader struct {
 	log     *slog.Logger
 	m       *metrics.Metrics
 	budget  *budget
+	active  atomic.Int64 // shard readers running
 }
 
 // NewReader returns a reader of table's streams.

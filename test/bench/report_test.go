@@ -34,6 +34,21 @@ type report struct {
 	drains  map[int]*drainResult
 	latency *latencyResult
 	idle    *idleResult
+
+	shardsIdle  []shardsIdleResult
+	shardsDrain []shardsDrainResult
+}
+
+func (r *report) addShardsIdle(s shardsIdleResult) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.shardsIdle = append(r.shardsIdle, s)
+}
+
+func (r *report) addShardsDrain(s shardsDrainResult) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.shardsDrain = append(r.shardsDrain, s)
 }
 
 func (r *report) addDrain(d *drainResult) {
@@ -164,6 +179,7 @@ func (r *report) markdown() string {
 			i.getRecords, i.describeStream, i.getShardIterator, i.listStreams, i.cpuPerMinute.Milliseconds())
 	}
 
+	r.shardsMarkdown(&b)
 	b.WriteString("### Targets\n\n| Target | Measured | Met |\n|---|---|---|\n")
 	for _, t := range r.targets() {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", t[0], t[1], t[2])
@@ -219,6 +235,7 @@ func (r *report) targets() [][3]string {
 		perSec := i.getRecords / 60 / float64(max(i.shards, 1))
 		add("idle polling ≤ 4 GetRecords/s per shard", fmt.Sprintf("%.2f/s per shard", perSec), perSec <= targetIdlePerSec)
 	}
+	out = append(out, r.shardsTargets()...)
 	return out
 }
 

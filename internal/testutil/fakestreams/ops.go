@@ -19,6 +19,9 @@ const (
 	maxRecordsLimit = 1000
 )
 
+// maxPageBytes is AWS's cap on the records of one GetRecords answer.
+const maxPageBytes = 1 << 20
+
 func (s *Server) listStreams(in *input, _ *Call) (any, *apiError) {
 	limit, e := s.limit(in.Limit, maxPageLimit, s.opts.PageSize)
 	if e != nil {
@@ -179,10 +182,17 @@ func (s *Server) getRecords(in *input, c *Call) (any, *apiError) {
 	page := sh.recs[i:min(i+limit, len(sh.recs))]
 	out := getRecordsOutput{Records: make([]recordJSON, 0, len(page))}
 	after := it.after
+	size := 0
 	for _, r := range page {
-		out.Records = append(out.Records, s.recordJSON(x, r))
+		j := s.recordJSON(x, r)
+		// AWS returns at most 1 MB of records a call (at least one).
+		if size += j.Dynamodb.SizeBytes; size > maxPageBytes && len(out.Records) > 0 {
+			break
+		}
+		out.Records = append(out.Records, j)
 		after = r.seq
 	}
+	page = page[:len(out.Records)]
 	c.Records = len(page)
 	// A closed shard read to its end has no next iterator: that null is how
 	// a reader learns the shard is done.
