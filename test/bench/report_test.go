@@ -191,13 +191,7 @@ func (r *report) markdown() string {
 // the largest one run), the latency run and the idle run.
 func (r *report) targets() [][3]string {
 	var out [][3]string
-	add := func(name, measured string, ok bool) {
-		verdict := "yes"
-		if !ok {
-			verdict = "**no**"
-		}
-		out = append(out, [3]string{name, measured, verdict})
-	}
+	add := func(name, measured string, ok bool) { out = append(out, targetRow(name, measured, ok)) }
 	if d := r.drains[50_000]; d != nil {
 		add("drain ≥ 50 % of the read ceiling, default settings (50,000 records)",
 			fmt.Sprintf("%.0f %% (%s of %s)", d.def.ofCeiling(), thousands(int(d.def.rate())), thousands(int(d.def.ceiling))),
@@ -237,6 +231,15 @@ func (r *report) targets() [][3]string {
 	}
 	out = append(out, r.shardsTargets()...)
 	return out
+}
+
+// targetRow is a row of the targets table: what, how much, whether met.
+func targetRow(name, measured string, ok bool) [3]string {
+	verdict := "yes"
+	if !ok {
+		verdict = "**no**"
+	}
+	return [3]string{name, measured, verdict}
 }
 
 func fmtMS(d time.Duration) string { return fmt.Sprintf("%.0f ms", ms(d)) }

@@ -45,13 +45,7 @@ func (r *report) shardsMarkdown(b *strings.Builder) {
 
 func (r *report) shardsTargets() [][3]string {
 	var out [][3]string
-	add := func(name, measured string, ok bool) {
-		verdict := "yes"
-		if !ok {
-			verdict = "**no**"
-		}
-		out = append(out, [3]string{name, measured, verdict})
-	}
+	add := func(name, measured string, ok bool) { out = append(out, targetRow(name, measured, ok)) }
 	for _, s := range r.shardsIdle {
 		if s.shards != 1000 {
 			continue
