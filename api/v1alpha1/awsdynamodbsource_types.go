@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -341,6 +342,12 @@ type PollingSpec struct {
 	// DiscoveryInterval is how often shards and streams are listed.
 	// +optional
 	DiscoveryInterval *metav1.Duration `json:"discoveryInterval,omitempty"`
+
+	// MaxBytesInFlight bounds the bytes of records read and not yet
+	// delivered, over every shard of the process (default 128Mi, sized for
+	// a 256 MiB pod): reading waits while it is reached.
+	// +optional
+	MaxBytesInFlight *resource.Quantity `json:"maxBytesInFlight,omitempty"`
 }
 
 // CheckpointSpec selects where read progress is kept.

@@ -11,6 +11,7 @@ const (
 	DefaultDiscoveryInterval = 10 * time.Second
 	DefaultBatchSize         = 1 // batched mode off
 	DefaultBatchLinger       = 5 * time.Millisecond
+	DefaultMaxBytesInFlight  = 128 << 20
 )
 
 // GetStartingPosition returns the starting position, defaulted.
@@ -68,6 +69,14 @@ func (s *AWSDynamoDBSourceSpec) GetIdleInterval() time.Duration {
 		return DefaultIdleInterval
 	}
 	return s.Polling.IdleInterval.Duration
+}
+
+// GetMaxBytesInFlight returns polling.maxBytesInFlight in bytes, defaulted.
+func (s *AWSDynamoDBSourceSpec) GetMaxBytesInFlight() int64 {
+	if s.Polling == nil || s.Polling.MaxBytesInFlight == nil {
+		return DefaultMaxBytesInFlight
+	}
+	return s.Polling.MaxBytesInFlight.Value()
 }
 
 // GetDiscoveryInterval returns polling.discoveryInterval, defaulted.

@@ -126,6 +126,10 @@ func (s *AWSDynamoDBSourceSpec) Validate() error {
 		if p.DiscoveryInterval != nil && (p.DiscoveryInterval.Duration < time.Second || p.DiscoveryInterval.Duration > 10*time.Minute) {
 			add("polling.discoveryInterval", "%s is out of range: use 1s to 10m", p.DiscoveryInterval.Duration)
 		}
+		// At least one largest page (AWS: 1 MB) must fit.
+		if q := p.MaxBytesInFlight; q != nil && (q.Value() < 4<<20 || q.Value() > 64<<30) {
+			add("polling.maxBytesInFlight", "%s is out of range: use 4Mi to 64Gi", q.String())
+		}
 	}
 	if c := s.Checkpoint; c != nil {
 		switch c.Store {

@@ -82,10 +82,17 @@ func NewStreamsClient(cfg aws.Config, endpointURL string) *dynamodbstreams.Clien
 }
 
 // tuneTransport suits one long-lived host with a few calls per shard per
-// second: keep connections, bound every phase of a call.
+// second: keep connections, bound every phase of a call. A process of a
+// thousand shards may have a few hundred calls in flight at once when the
+// endpoint is slow; with fewer idle connections kept than that, each burst
+// closed the extra ones and the next dialed them again (a tenth of the CPU
+// of 1,000 idle shards went to dialing). An idle connection costs about
+// 10 KiB.
+const maxIdleConns = 256
+
 func tuneTransport(t *http.Transport) {
-	t.MaxIdleConns = 100
-	t.MaxIdleConnsPerHost = 100
+	t.MaxIdleConns = maxIdleConns
+	t.MaxIdleConnsPerHost = maxIdleConns
 	t.IdleConnTimeout = 90 * time.Second
 	t.ResponseHeaderTimeout = 30 * time.Second
 }

@@ -74,7 +74,7 @@ type Dispatcher struct {
 	sendCtx context.Context
 	opts    DispatcherOptions
 
-	lanes []chan *entry
+	lanes []chan *entry // nil until the lane first has an item (see laneFor)
 	sem   chan struct{}
 	wg    sync.WaitGroup
 
@@ -114,18 +114,28 @@ func NewDispatcher(sendCtx context.Context, s Sender, opts DispatcherOptions) *D
 		}
 		d.batch = b
 	}
-	for i := range d.lanes {
-		// A lane never holds more than MaxInFlight entries, so sends to
-		// it never block beyond the semaphore.
-		ch := make(chan *entry, opts.MaxInFlight)
-		d.lanes[i] = ch
-		if d.batch != nil {
-			d.wg.Go(func() { d.batchLane(ch) })
-		} else {
-			d.wg.Go(func() { d.lane(ch) })
-		}
-	}
 	return d
+}
+
+// laneFor returns lane i, starting it on its first item. A shard that
+// never has records (an idle one: a thousand of them in one process) then
+// costs no lane goroutines and no lane buffers; started eagerly, its 16
+// lanes of MaxInFlight slots held 128 KiB and 16 goroutines per shard.
+// Only Submit calls it, and Submit and Close are never concurrent.
+func (d *Dispatcher) laneFor(i int) chan *entry {
+	if ch := d.lanes[i]; ch != nil {
+		return ch
+	}
+	// A lane never holds more than MaxInFlight entries, so sends to it
+	// never block beyond the semaphore.
+	ch := make(chan *entry, d.opts.MaxInFlight)
+	d.lanes[i] = ch
+	if d.batch != nil {
+		d.wg.Go(func() { d.batchLane(ch) })
+	} else {
+		d.wg.Go(func() { d.lane(ch) })
+	}
+	return ch
 }
 
 // Submit queues items for delivery, blocking while MaxInFlight items are
@@ -151,7 +161,7 @@ func (d *Dispatcher) Submit(ctx context.Context, items []Item) error {
 			d.settle(e)
 			continue
 		}
-		d.lanes[laneOf(e.item.Key, len(d.lanes))] <- e
+		d.laneFor(laneOf(e.item.Key, len(d.lanes))) <- e
 	}
 	return nil
 }
@@ -182,7 +192,9 @@ func (d *Dispatcher) Flush(ctx context.Context) error {
 func (d *Dispatcher) Close() error {
 	d.closeOnce.Do(func() {
 		for _, ch := range d.lanes {
-			close(ch)
+			if ch != nil {
+				close(ch)
+			}
 		}
 		d.wg.Wait()
 	})

@@ -85,7 +85,10 @@ var rows = []Field{
 		Doc:  "pause after an empty read; while records flow the next read is immediate"},
 	{Path: "polling.discoveryInterval", Kind: Duration, Default: v1alpha1.DefaultDiscoveryInterval.String(),
 		Hint: "give a Go duration such as 10s",
-		Doc:  "how often new shards and streams are looked for"},
+		Doc:  "how often new shards and streams are looked for; a stream of more than 100 shards is listed whole every 30th time only, as children are asked for at their parent's end"},
+	{Path: "polling.maxBytesInFlight", Kind: Quantity, Default: "128Mi",
+		Hint: "give a quantity of bytes such as 128Mi, from 4Mi",
+		Doc:  "bytes of records read and not yet delivered, over every shard of the process: reading waits while it is reached (size it to half the pod's memory)"},
 
 	{Path: "checkpoint.store", Kind: String, Default: "file (CLI), kubernetes (controller)",
 		Hint: "use file, kubernetes or memory",

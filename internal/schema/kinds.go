@@ -9,6 +9,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
@@ -64,6 +65,7 @@ const (
 	errNotDuration = valueError("not a duration")
 	errNotTime     = valueError("not an RFC 3339 time")
 	errNotPort     = valueError("not a TCP port")
+	errNotQuantity = valueError("not a quantity")
 )
 
 // The kinds of the table.
@@ -84,6 +86,10 @@ var (
 	// Time is an RFC 3339 time.
 	Time = withHint(newKind("time", parseTime, formatTime),
 		"give an RFC 3339 time such as 2024-05-01T12:00:00Z", " such as 2024-05-01T12:00:00Z")
+
+	// Quantity is a Kubernetes quantity of bytes, such as 128Mi or 1G.
+	Quantity = withHint(newKind("quantity", parseQuantity, func(q resource.Quantity) string { return q.String() }),
+		"give a quantity of bytes such as 128Mi", " such as 64Mi, 128Mi or 1Gi")
 
 	// Port is a TCP port; 0 means none (the server is off), as with the
 	// command line's --metrics-port.
@@ -172,6 +178,14 @@ func parseInt32(s string) (int32, error) {
 		return 0, errNotInt32
 	}
 	return int32(n), nil
+}
+
+func parseQuantity(s string) (resource.Quantity, error) {
+	q, err := resource.ParseQuantity(s)
+	if err != nil {
+		return resource.Quantity{}, errNotQuantity
+	}
+	return q, nil
 }
 
 func parsePort(s string) (int32, error) {

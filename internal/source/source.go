@@ -180,6 +180,7 @@ func Run(ctx context.Context, cfg Config) error {
 		StartingTimestamp: startingTS,
 		IdleInterval:      spec.GetIdleInterval(),
 		DiscoveryInterval: spec.GetDiscoveryInterval(),
+		MaxBytesInFlight:  spec.GetMaxBytesInFlight(),
 		Decoder:           newDecoder(spec.GetDataFormat(), filt),
 		Logger:            log,
 		Metrics:           m,

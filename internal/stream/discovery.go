@@ -32,34 +32,88 @@ type discovery struct {
 	failures  int             // DescribeStream failures in a row
 	// retry fires when a failed discovery is due again; nil: none due.
 	retry <-chan time.Time
+
+	known     known // the stream's shards, as listings showed them
+	noFilter  bool  // the endpoint does not answer ShardFilter: list the whole stream instead
+	childless bool  // a shard ended and no child of it was found since
+	sinceFull int   // discovery ticks since the last complete full listing
 }
 
-// run lists the shards, starts the runnable ones and reports whether the
-// stream is finished. After a failure it may schedule retry.
+// run lists the whole stream, starts the runnable shards and reports
+// whether the stream is finished. After a failure it may schedule retry.
+// A listing that failed midway is used for what it read (see known.apply).
 func (d *discovery) run(ctx context.Context) (finished bool) {
 	d.retry = nil // this run replaces any retry still pending
-	shards, status, err := d.r.describeStream(ctx, d.arn)
+	l, err := d.r.describeStream(ctx, d.arn, "")
+	if err != nil {
+		if len(l.shards) > 0 {
+			d.use(ctx, l)
+		}
+		return d.failed(ctx, err)
+	}
+	return d.use(ctx, l)
+}
+
+// tick is the periodic discovery: a full listing when fullListingDue says
+// so, otherwise nothing (children are found at their parent's end).
+func (d *discovery) tick(ctx context.Context) (finished bool) {
+	d.sinceFull++
+	if fullListingDue(tickState{noFilter: d.noFilter, childless: d.childless, shards: len(d.known.shards),
+		complete: d.known.complete, sinceFull: d.sinceFull}) {
+		return d.run(ctx)
+	}
+	return false
+}
+
+// children looks for the children of a shard that just ended and starts
+// those that may run. It asks DescribeStream for them alone (ShardFilter
+// CHILD_SHARDS) and falls back to a full listing, from then on, where the
+// endpoint does not answer the filter.
+func (d *discovery) children(ctx context.Context, parent string) (finished bool) {
+	if d.noFilter {
+		return d.run(ctx)
+	}
+	l, err := d.r.describeStream(ctx, d.arn, parent)
+	if filterUnsupported(parent, l, err) {
+		d.noFilter = true
+		d.log.Info("the endpoint does not answer DescribeStream's ShardFilter; listing the whole stream to find child shards", "error", err)
+		return d.run(ctx)
+	}
+	if err != nil || len(l.shards) == 0 {
+		// The next tick lists the whole stream: the children may appear
+		// later, or the stream was disabled and the shard has none.
+		d.childless = true
+	}
 	if err != nil {
 		return d.failed(ctx, err)
 	}
-	if d.failures > 0 {
+	return d.use(ctx, l)
+}
+
+// use applies a listing: what is known, progress pruned (a complete full
+// listing only), shards started; it reports whether the stream is finished.
+func (d *discovery) use(ctx context.Context, l listing) (finished bool) {
+	if d.failures > 0 && l.complete {
 		d.log.Info("describing the stream succeeded again", "failed_attempts", d.failures)
 		d.failures = 0
 	}
-	if status == types.StreamStatusDisabled {
+	if l.status == types.StreamStatusDisabled {
 		d.disabled = true
 	}
-	listed := make(map[string]bool, len(shards))
-	for _, s := range shards {
-		listed[aws.ToString(s.ShardId)] = true
+	d.known.apply(l)
+	if prunes(l) {
+		d.sinceFull, d.childless = 0, false
+		listed := make(map[string]bool, len(l.shards))
+		for _, s := range l.shards {
+			listed[aws.ToString(s.ShardId)] = true
+		}
+		d.prog.prune(d.arn, listed)
 	}
-	d.prog.prune(d.arn, listed)
-
-	d.start(ctx, shards, d.look(shards))
-	if !d.disabled || len(d.running) > 0 {
+	d.start(ctx, d.known.shards, d.known.complete, d.look(d.known.shards, prunes(l)))
+	if !d.disabled || len(d.running) > 0 || !d.known.complete {
 		return false
 	}
-	for _, s := range shards {
+	for _, s := range d.known.shards {
 		if !d.isFinished(aws.ToString(s.ShardId)) {
 			return false
 		}
@@ -96,14 +150,16 @@ func (d *discovery) failed(ctx context.Context, err error) (finished bool) {
 }
 
 // look applies FirstLook to the shards on the source's first look at the
-// table, once: it finishes the shards to skip and returns those that may
-// start at LATEST. A shard with progress already is left alone.
-func (d *discovery) look(shards []types.Shard) (latest map[string]bool) {
+// table: it finishes the shards to skip and returns those that may start at
+// LATEST. A shard with progress already is left alone. The first look ends
+// with the first complete listing, so that a partial one does not leave
+// the shards it missed to be read from their start.
+func (d *discovery) look(shards []types.Shard, complete bool) (latest map[string]bool) {
 	latest = map[string]bool{}
 	if !d.firstLook {
 		return latest
 	}
-	d.firstLook = false
+	d.firstLook = !complete
 	for _, s := range shards {
 		skip, l := FirstLook(d.r.opts.StartingPosition, closed(s))
 		ref := ShardRef{StreamARN: d.arn, ShardID: aws.ToString(s.ShardId)}
@@ -118,10 +174,11 @@ func (d *discovery) look(shards []types.Shard) (latest map[string]bool) {
 	return latest
 }
 
-// start starts a reader for every shard that may run and is not running.
-func (d *discovery) start(ctx context.Context, shards []types.Shard, latest map[string]bool) {
+// start starts a reader for every shard that may run and is not running;
+// complete says shards are all the stream's (see Runnable).
+func (d *discovery) start(ctx context.Context, shards []types.Shard, complete bool, latest map[string]bool) {
 	isRunning := func(id string) bool { return d.running[id] }
-	for _, s := range Runnable(shards, d.isFinished, isRunning) {
+	for _, s := range Runnable(shards, complete, d.isFinished, isRunning) {
 		id := aws.ToString(s.ShardId)
 		d.running[id] = true
 		ref := ShardRef{StreamARN: d.arn, ShardID: id}

@@ -26,13 +26,14 @@ type Decoder func(body []byte) (nextIterator *string, page Page, err error)
 // into returns the GetRecords option that makes d decode the answer, and
 // puts the page's Data and Errs in *extra (the SDK's output has no room for
 // them); with a nil d the SDK decodes it. The answer is read into *body,
-// which the caller keeps from call to call (see readBody).
-func (d Decoder) into(extra *Page, body *[]byte) func(*dynamodbstreams.Options) {
+// which the caller keeps from call to call (see readBody); its length goes
+// in *size.
+func (d Decoder) into(extra *Page, body *[]byte, size *int) func(*dynamodbstreams.Options) {
 	if d == nil {
 		return func(*dynamodbstreams.Options) {}
 	}
 	return func(o *dynamodbstreams.Options) {
-		o.Protocol = &decodingProtocol{ClientProtocol: o.Protocol, decode: d, extra: extra, body: body}
+		o.Protocol = &decodingProtocol{ClientProtocol: o.Protocol, decode: d, extra: extra, body: body, size: size}
 	}
 }
 
@@ -44,6 +45,7 @@ type decodingProtocol struct {
 	decode Decoder
 	extra  *Page
 	body   *[]byte
+	size   *int
 }
 
 func (p *decodingProtocol) DeserializeResponse(ctx context.Context, schema *smithy.OperationSchema,
@@ -59,6 +61,7 @@ func (p *decodingProtocol) DeserializeResponse(ctx context.Context, schema *smit
 	if cap(body) <= maxKeptBody {
 		*p.body = body[:0]
 	}
+	*p.size = len(body)
 	next, page, err := p.decode(body)
 	if err != nil {
 		return &smithy.DeserializationError{Err: err}

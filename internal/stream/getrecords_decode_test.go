@@ -91,7 +91,7 @@ func TestDecoderReadsWhatTheSDKReads(t *testing.T) {
 		return p.NextShardIterator, Page{Records: p.Records, Data: p.Data, Errs: p.Errs}, err
 	})
 	var body []byte // the shard reader's buffer, kept from call to call
-	decoded, err := streams.GetRecords(ctx, in, dec.into(&extra, &body))
+	decoded, err := streams.GetRecords(ctx, in, dec.into(&extra, &body, new(int)))
 	data := extra.Data
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func TestDecoderReadsWhatTheSDKReads(t *testing.T) {
 	// The buffer is read into again by the next call: nothing decoded may
 	// point into it.
 	var again Page
-	if _, err := streams.GetRecords(ctx, in, dec.into(&again, &body)); err != nil || len(again.Data) != 3 {
+	if _, err := streams.GetRecords(ctx, in, dec.into(&again, &body, new(int))); err != nil || len(again.Data) != 3 {
 		t.Fatalf("reading the page again into the same buffer: %d records, %v", len(again.Data), err)
 	}
 
@@ -143,7 +143,7 @@ func TestDecoderReadsWhatTheSDKReads(t *testing.T) {
 	}
 
 	// An error answer is still the SDK's to decode.
-	_, err = streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String("not-an-iterator")}, dec.into(&extra, &body))
+	_, err = streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String("not-an-iterator")}, dec.into(&extra, &body, new(int)))
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
 		t.Errorf("GetRecords with a bad iterator = %v, want the service's error decoded by the SDK", err)

@@ -12,8 +12,11 @@ import (
 // its parent is finished is what keeps each item's changes in order across a
 // shard split or rollover: an item's earlier changes are in the parent. A
 // parent that is no longer listed expired with the stream's 24-hour
-// retention, so there is nothing left in it to wait for.
-func Runnable(shards []types.Shard, finished, running func(id string) bool) []types.Shard {
+// retention, so there is nothing left in it to wait for — but only a
+// complete listing shows that: when shards may lack some of the stream's
+// (complete false: a listing cut short, an error midway), a parent not in
+// it may just be on a page not read, and its child waits.
+func Runnable(shards []types.Shard, complete bool, finished, running func(id string) bool) []types.Shard {
 	listed := make(map[string]bool, len(shards))
 	for _, s := range shards {
 		listed[aws.ToString(s.ShardId)] = true
@@ -24,7 +27,7 @@ func Runnable(shards []types.Shard, finished, running func(id string) bool) []ty
 		if finished(id) || running(id) {
 			continue
 		}
-		if p := aws.ToString(s.ParentShardId); p != "" && listed[p] && !finished(p) {
+		if p := aws.ToString(s.ParentShardId); p != "" && (listed[p] || !complete) && !finished(p) {
 			continue
 		}
 		out = append(out, s)

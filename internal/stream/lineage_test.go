@@ -30,6 +30,7 @@ func TestRunnable(t *testing.T) {
 		shards   []types.Shard
 		finished []string
 		running  []string
+		partial  bool // the listing may lack some of the stream's shards
 		want     []string
 	}{
 		{
@@ -72,6 +73,19 @@ func TestRunnable(t *testing.T) {
 			want:     []string{"g1"},
 		},
 		{
+			name:    "a partial listing never starts a child whose parent it did not see finished",
+			shards:  []types.Shard{shard("c", "unseen"), shard("a", "")},
+			partial: true,
+			want:    []string{"a"},
+		},
+		{
+			name:     "a partial listing starts a child whose parent is known finished",
+			shards:   []types.Shard{shard("c", "p")},
+			finished: []string{"p"},
+			partial:  true,
+			want:     []string{"c"},
+		},
+		{
 			name:    "a child waits while its parent is being read",
 			shards:  []types.Shard{shard("p", ""), shard("c", "p")},
 			running: []string{"p"},
@@ -81,7 +95,7 @@ func TestRunnable(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			for _, s := range Runnable(tc.shards, set(tc.finished...), set(tc.running...)) {
+			for _, s := range Runnable(tc.shards, !tc.partial, set(tc.finished...), set(tc.running...)) {
 				got = append(got, *s.ShardId)
 			}
 			if !reflect.DeepEqual(got, tc.want) {

@@ -26,6 +26,9 @@ type shardReader struct {
 
 	lastRead string // newest record handed to the processor in this run
 	body     []byte // read buffer of GetRecords answers, kept from call to call
+	// perRecord is the weight of a record of the last non-empty page (0:
+	// none read yet): with the reservation it sets the GetRecords Limit.
+	perRecord int64
 }
 
 // run returns nil when the shard is read to its end and every record is
@@ -34,8 +37,17 @@ func (s *shardReader) run(ctx context.Context) error {
 	m := s.r.m
 	m.ShardsActive.Inc()
 	defer m.ShardsActive.Dec()
+	s.r.active.Add(1)
+	defer s.r.active.Add(-1)
 
-	proc := s.r.newProc(s.ref, func(seq string) { s.prog.ack(s.ref, seq) })
+	// The shard's share of the byte budget, released as records are
+	// acknowledged; after the processor is closed, whatever is left.
+	h := &held{b: s.r.budget}
+	defer h.releaseAll()
+	proc := s.r.newProc(s.ref, func(seq string) {
+		s.prog.ack(s.ref, seq)
+		h.acked(seq)
+	})
 	defer proc.Close()
 
 	st, _ := s.prog.stream(s.ref.StreamARN)
@@ -48,13 +60,28 @@ func (s *shardReader) run(ctx context.Context) error {
 	s.log.Info("reading shard", "position", pos.Type, "after_sequence", pos.Sequence)
 
 	bo := backoff.Exponential{Base: s.r.opts.BackoffBase, Max: s.r.opts.BackoffMax}
+	reserve := int64(minReserve)
+	empty := 0 // empty reads in a row
 	for {
-		var extra Page
+		// Room for the page before it is read: when the process's budget
+		// is spent, reading waits for acknowledgements.
+		got, err := s.r.budget.acquire(ctx, reserve)
+		if err != nil {
+			return ctx.Err()
+		}
+		var (
+			extra Page
+			size  int
+		)
+		in := &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String(iter)}
+		if s.perRecord > 0 {
+			in.Limit = aws.Int32(pageLimit(got, s.perRecord))
+		}
 		out, err := call(ctx, s.r, "GetRecords", func(ctx context.Context) (*dynamodbstreams.GetRecordsOutput, error) {
-			return s.r.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String(iter)},
-				s.r.opts.Decoder.into(&extra, &s.body))
+			return s.r.client.GetRecords(ctx, in, s.r.opts.Decoder.into(&extra, &s.body, &size))
 		})
 		if err != nil {
+			s.r.budget.release(got)
 			kind := classify(err)
 			if kind == kindCanceled || ctx.Err() != nil {
 				return ctx.Err()
@@ -97,6 +124,15 @@ func (s *shardReader) run(ctx context.Context) error {
 		}
 		bo.Reset()
 
+		// Settle the reservation to the page's size, and size the next.
+		n := pageBytes(size, out.Records)
+		if got, err = s.r.budget.settle(ctx, got, n); err != nil {
+			return err
+		}
+		if k := len(out.Records); k > 0 {
+			s.perRecord = n / int64(k)
+		}
+		reserve = nextReserve(n, in.Limit != nil && len(out.Records) == int(*in.Limit), s.r.budget.size)
 		page := Page{Records: out.Records, Data: extra.Data, Errs: extra.Errs}
 		if n := len(page.Records); n > 0 {
 			m.RecordsRead.Add(float64(n))
@@ -105,10 +141,18 @@ func (s *shardReader) run(ctx context.Context) error {
 				page, notBefore = skipBefore(page, notBefore)
 				m.RecordsSkipped.Add(float64(n - len(page.Records)))
 			}
-			if len(page.Records) > 0 {
-				if err := proc.Submit(ctx, page); err != nil {
-					return err
-				}
+		}
+		if last := lastSequence(page); last != "" {
+			h.hold(last, got) // before Submit: its records may be acknowledged at once
+			if err := proc.Submit(ctx, page); err != nil {
+				return err
+			}
+		} else {
+			s.r.budget.release(got)
+			if len(out.Records) == 0 && cap(s.body) > minReserve {
+				// Idle after a drain: a thousand idle shards must not
+				// each keep a page-sized buffer.
+				s.body = nil
 			}
 		}
 		if out.NextShardIterator == nil {
@@ -119,9 +163,12 @@ func (s *shardReader) run(ctx context.Context) error {
 		}
 		iter = *out.NextShardIterator
 		if len(out.Records) == 0 {
-			if err := backoff.Sleep(ctx, s.r.opts.IdleInterval); err != nil {
+			empty++
+			if err := backoff.Sleep(ctx, idlePause(s.r.opts.IdleInterval, empty, s.r.active.Load())); err != nil {
 				return err
 			}
+		} else {
+			empty = 0
 		}
 	}
 }

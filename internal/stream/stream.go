@@ -6,10 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
-
 	"github.com/dynamodb-source/dynamodb-source/internal/backoff"
 )
 
@@ -63,9 +59,13 @@ func (r *Reader) readStream(ctx context.Context, prog *progress, arn string, fir
 			// A finished parent lets its children start; save first so a
 			// restart never reads a finished shard again.
 			prog.saveLogged(ctx)
-			finished = d.run(ctx)
+			if res.err == nil || errors.Is(res.err, errShardGone) {
+				finished = d.children(ctx, res.id)
+			} else {
+				finished = d.run(ctx)
+			}
 		case <-tick.C:
-			finished = d.run(ctx)
+			finished = d.tick(ctx)
 		case <-d.retry:
 			finished = d.run(ctx)
 		}
@@ -73,32 +73,4 @@ func (r *Reader) readStream(ctx context.Context, prog *progress, arn string, fir
 	prog.finishStream(arn)
 	prog.saveLogged(ctx)
 	d.log.Info("stream finished: it was disabled and every shard is read")
-}
-
-// describeStream lists every shard of the stream, page by page, and its status.
-func (r *Reader) describeStream(ctx context.Context, arn string) ([]types.Shard, types.StreamStatus, error) {
-	var (
-		shards []types.Shard
-		status types.StreamStatus
-	)
-	in := &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(arn)}
-	for page := 0; page < maxPages; page++ {
-		res, err := call(ctx, r, "DescribeStream", func(ctx context.Context) (*dynamodbstreams.DescribeStreamOutput, error) {
-			return r.client.DescribeStream(ctx, in)
-		})
-		if err != nil {
-			return nil, "", err
-		}
-		if res.StreamDescription == nil {
-			break
-		}
-		status = res.StreamDescription.StreamStatus
-		shards = append(shards, res.StreamDescription.Shards...)
-		next := aws.ToString(res.StreamDescription.LastEvaluatedShardId)
-		if next == "" || next == aws.ToString(in.ExclusiveStartShardId) {
-			break
-		}
-		in.ExclusiveStartShardId = aws.String(next)
-	}
-	return shards, status, nil
 }

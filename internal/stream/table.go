@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,6 +53,9 @@ type Options struct {
 	BackoffBase, BackoffMax time.Duration
 	// Decoder, when set, decodes GetRecords answers instead of the SDK.
 	Decoder Decoder
+	// MaxBytesInFlight bounds the bytes of records read and not yet
+	// acknowledged, over every shard (default DefaultMaxBytesInFlight).
+	MaxBytesInFlight int64
 	// CallTimeout bounds each AWS call (ListStreams, DescribeStream,
 	// GetShardIterator, GetRecords), the SDK's own retries of it included.
 	CallTimeout time.Duration
@@ -114,6 +118,8 @@ type Reader struct {
 	opts    Options
 	log     *slog.Logger
 	m       *metrics.Metrics
+	budget  *budget
+	active  atomic.Int64 // shard readers running
 }
 
 // NewReader returns a reader of table's streams.
@@ -121,7 +127,7 @@ func NewReader(client Client, table v1alpha1.TableARN, store checkpoint.Store, n
 	opts.defaults()
 	return &Reader{
 		client: client, table: table, store: store, newProc: newProc, opts: opts,
-		log: opts.Logger.With("table", table.Table), m: opts.Metrics,
+		log: opts.Logger.With("table", table.Table), m: opts.Metrics, budget: newBudget(opts.MaxBytesInFlight),
 	}
 }
 

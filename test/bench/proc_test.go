@@ -29,12 +29,17 @@ type source struct {
 	metrics string // base URL of its metrics server
 }
 
-// sourceArgs is the command line of a source reading table from db into
-// sinkURL with an in-memory checkpoint, so that every run starts afresh.
-func sourceArgs(db *ddblocal.Server, tableARN, sinkURL string, metricsPort int, extra ...string) []string {
+// benchAccessKey is the access key the source signs with; the scripted
+// server accepts only it.
+const benchAccessKey = "bench"
+
+// sourceArgs is the command line of a source reading table from the
+// endpoint into sinkURL with an in-memory checkpoint, so that every run
+// starts afresh.
+func sourceArgs(endpoint, tableARN, sinkURL string, metricsPort int, extra ...string) []string {
 	args := []string{"create", "source", "awsdynamodb", "--arn", tableARN,
-		"--auth.credentials.accessKeyID", "bench", "--auth.credentials.secretAccessKey", "bench",
-		"--endpoint.url", db.Endpoint, "--sink.uri", sinkURL,
+		"--auth.credentials.accessKeyID", benchAccessKey, "--auth.credentials.secretAccessKey", "bench",
+		"--endpoint.url", endpoint, "--sink.uri", sinkURL,
 		"--checkpoint.store", "memory", "--metrics-port", strconv.Itoa(metricsPort), "--log-level", "warn"}
 	return append(args, extra...)
 }
@@ -43,9 +48,15 @@ func sourceArgs(db *ddblocal.Server, tableARN, sinkURL string, metricsPort int, 
 // it is still running.
 func startSource(tb testing.TB, db *ddblocal.Server, tableARN, sinkURL string, extra ...string) *source {
 	tb.Helper()
+	return startSourceAt(tb, db.Endpoint, tableARN, sinkURL, extra...)
+}
+
+// startSourceAt starts the binary on any endpoint (the scripted server's).
+func startSourceAt(tb testing.TB, endpoint, tableARN, sinkURL string, extra ...string) *source {
+	tb.Helper()
 	port := binproc.FreePort(tb)
 	return &source{tb: tb, metrics: "http://127.0.0.1:" + strconv.Itoa(port),
-		Proc: binproc.Start(tb, binproc.CleanEnv(), binary, sourceArgs(db, tableARN, sinkURL, port, extra...)...)}
+		Proc: binproc.Start(tb, binproc.CleanEnv(), binary, sourceArgs(endpoint, tableARN, sinkURL, port, extra...)...)}
 }
 
 // cpu returns the CPU time the process has used so far.

@@ -34,6 +34,21 @@ type report struct {
 	drains  map[int]*drainResult
 	latency *latencyResult
 	idle    *idleResult
+
+	shardsIdle  []shardsIdleResult
+	shardsDrain []shardsDrainResult
+}
+
+func (r *report) addShardsIdle(s shardsIdleResult) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.shardsIdle = append(r.shardsIdle, s)
+}
+
+func (r *report) addShardsDrain(s shardsDrainResult) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.shardsDrain = append(r.shardsDrain, s)
 }
 
 func (r *report) addDrain(d *drainResult) {
@@ -164,6 +179,7 @@ func (r *report) markdown() string {
 			i.getRecords, i.describeStream, i.getShardIterator, i.listStreams, i.cpuPerMinute.Milliseconds())
 	}
 
+	r.shardsMarkdown(&b)
 	b.WriteString("### Targets\n\n| Target | Measured | Met |\n|---|---|---|\n")
 	for _, t := range r.targets() {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", t[0], t[1], t[2])
@@ -175,13 +191,7 @@ func (r *report) markdown() string {
 // the largest one run), the latency run and the idle run.
 func (r *report) targets() [][3]string {
 	var out [][3]string
-	add := func(name, measured string, ok bool) {
-		verdict := "yes"
-		if !ok {
-			verdict = "**no**"
-		}
-		out = append(out, [3]string{name, measured, verdict})
-	}
+	add := func(name, measured string, ok bool) { out = append(out, targetRow(name, measured, ok)) }
 	if d := r.drains[50_000]; d != nil {
 		add("drain ≥ 50 % of the read ceiling, default settings (50,000 records)",
 			fmt.Sprintf("%.0f %% (%s of %s)", d.def.ofCeiling(), thousands(int(d.def.rate())), thousands(int(d.def.ceiling))),
@@ -219,7 +229,17 @@ func (r *report) targets() [][3]string {
 		perSec := i.getRecords / 60 / float64(max(i.shards, 1))
 		add("idle polling ≤ 4 GetRecords/s per shard", fmt.Sprintf("%.2f/s per shard", perSec), perSec <= targetIdlePerSec)
 	}
+	out = append(out, r.shardsTargets()...)
 	return out
+}
+
+// targetRow is a row of the targets table: what, how much, whether met.
+func targetRow(name, measured string, ok bool) [3]string {
+	verdict := "yes"
+	if !ok {
+		verdict = "**no**"
+	}
+	return [3]string{name, measured, verdict}
 }
 
 func fmtMS(d time.Duration) string { return fmt.Sprintf("%.0f ms", ms(d)) }

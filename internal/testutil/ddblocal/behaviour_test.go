@@ -56,6 +56,21 @@ func TestEmulatorStreamBehaviour(t *testing.T) {
 		}
 	})
 
+	// AWS answers CHILD_SHARDS (DescribeStream's ShardFilter, 2025) with the
+	// shard's children only; DynamoDB Local ignores the filter and lists the
+	// whole stream, the asked shard itself included. The reader tells the
+	// two apart by the parents it gets back (stream.filterUnsupported).
+	t.Run("ShardFilter is ignored", func(t *testing.T) {
+		out, err := streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(oldStream),
+			ShardFilter: &stypes.ShardFilter{Type: stypes.ShardFilterTypeChildShards, ShardId: aws.String(oldShard)}})
+		if err != nil {
+			t.Fatalf("DescribeStream with CHILD_SHARDS: %v", err)
+		}
+		if sh := out.StreamDescription.Shards; len(sh) != 1 || aws.ToString(sh[0].ShardId) != oldShard {
+			t.Errorf("CHILD_SHARDS of %s listed %d shards, want the stream's one shard, %s itself", oldShard, len(sh), oldShard)
+		}
+	})
+
 	t.Run("GetShardIterator errors", func(t *testing.T) {
 		cases := []struct {
 			name, shard, seq string

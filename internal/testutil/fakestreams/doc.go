@@ -7,7 +7,12 @@
 // It exists for what DynamoDB Local cannot do in test time: several shards
 // and shard lineage, iterators that expire on demand, trimmed records,
 // vanishing shards and streams, throttling, 5xx answers and reset
-// connections. For everything the emulator can do, prefer ddblocal: this
+// connections; and scale: thousands of shards (AddShards) listed 100 per
+// DescribeStream page, shards closing into one or two children while read
+// (Split), DescribeStream's ShardFilter CHILD_SHARDS (or, per Options, an
+// endpoint that refuses or ignores it), steady per-shard writers of items
+// up to 400 KB (Generate), and a log of who called what when (Call.Caller,
+// Call.Time; Overlaps tells whether two readers read one shard at once). For everything the emulator can do, prefer ddblocal: this
 // server only mimics the AWS behaviours listed in its comments.
 //
 // Typical use:

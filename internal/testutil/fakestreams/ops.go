@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
@@ -17,6 +18,9 @@ const (
 	maxPageLimit    = 100
 	maxRecordsLimit = 1000
 )
+
+// maxPageBytes is AWS's cap on the records of one GetRecords answer.
+const maxPageBytes = 1 << 20
 
 func (s *Server) listStreams(in *input, _ *Call) (any, *apiError) {
 	limit, e := s.limit(in.Limit, maxPageLimit, s.opts.PageSize)
@@ -60,9 +64,26 @@ func (s *Server) describeStream(in *input, _ *Call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
+	var parent string
+	if f := in.ShardFilter; f != nil {
+		switch s.opts.ShardFilter {
+		case ShardFilterRejected:
+			return nil, errorf("ValidationException", "1 validation error detected: Unknown parameter in input: \"ShardFilter\"")
+		case ShardFilterSupported:
+			if deref(f.Type) != string(types.ShardFilterTypeChildShards) {
+				return nil, errorf("ValidationException", "1 validation error detected: Value '%s' at 'shardFilter.type' failed to satisfy constraint: Member must satisfy enum value set: [CHILD_SHARDS]", deref(f.Type))
+			}
+			if deref(f.ShardId) == "" {
+				return nil, errorf("ValidationException", "ShardFilter of type CHILD_SHARDS requires a ShardId")
+			}
+			parent = *f.ShardId
+		}
+		// ShardFilterIgnored: the filter is read past, as by an endpoint
+		// whose model predates it, and the whole stream is listed.
+	}
 	var all []*shard
 	for _, sh := range x.shards {
-		if !sh.deleted {
+		if !sh.deleted && (parent == "" || sh.parent == parent) {
 			all = append(all, sh)
 		}
 	}
@@ -80,7 +101,7 @@ func (s *Server) describeStream(in *input, _ *Call) (any, *apiError) {
 		StreamViewType: string(x.spec.ViewType), TableName: x.spec.Table,
 		CreationRequestDateTime: epochSeconds(x.created),
 		KeySchema:               []keySchemaJSON{{AttributeName: x.spec.HashKey, KeyType: "HASH"}},
-		Shards:                  []shardJSON{},
+		Shards:                  make([]shardJSON, 0, len(page)),
 	}
 	for _, sh := range page {
 		j := shardJSON{ShardId: sh.id, ParentShardId: sh.parent}
@@ -139,7 +160,7 @@ func (s *Server) getRecords(in *input, c *Call) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	it, ok := s.iters[deref(in.ShardIterator)]
+	it, ok := s.parseIterator(deref(in.ShardIterator))
 	if !ok {
 		return nil, errorf("ValidationException", "Invalid ShardIterator")
 	}
@@ -161,10 +182,17 @@ func (s *Server) getRecords(in *input, c *Call) (any, *apiError) {
 	page := sh.recs[i:min(i+limit, len(sh.recs))]
 	out := getRecordsOutput{Records: make([]recordJSON, 0, len(page))}
 	after := it.after
+	size := 0
 	for _, r := range page {
-		out.Records = append(out.Records, s.recordJSON(x, r))
+		j := s.recordJSON(x, r)
+		// AWS returns at most 1 MB of records a call (at least one).
+		if size += j.Dynamodb.SizeBytes; size > maxPageBytes && len(out.Records) > 0 {
+			break
+		}
+		out.Records = append(out.Records, j)
 		after = r.seq
 	}
+	page = page[:len(out.Records)]
 	c.Records = len(page)
 	// A closed shard read to its end has no next iterator: that null is how
 	// a reader learns the shard is done.
@@ -175,11 +203,35 @@ func (s *Server) getRecords(in *input, c *Call) (any, *apiError) {
 	return out, nil
 }
 
+// newIterator issues an iterator. Its state is in the token itself, as
+// AWS's are opaque and self-contained: the server keeps nothing per
+// iterator, so thousands of shards polled for hours cost it no memory.
 func (s *Server) newIterator(arn, shardID string, after uint64) string {
 	s.nIters++
-	tok := fmt.Sprintf("arn:aws:dynamodb:%s:%s:iterator/%08d|%s", s.opts.Region, s.opts.Account, s.nIters, shardID)
-	s.iters[tok] = &iterator{stream: arn, shard: shardID, after: after, epoch: s.epoch, issued: s.opts.Now()}
-	return tok
+	return fmt.Sprintf("%s%08d|%d|%d|%d|%s|%s", s.iteratorPrefix(), s.nIters, after, s.epoch, s.opts.Now().UnixNano(), shardID, arn)
+}
+
+func (s *Server) iteratorPrefix() string {
+	return "arn:aws:dynamodb:" + s.opts.Region + ":" + s.opts.Account + ":iterator/"
+}
+
+// parseIterator reads back a token of newIterator.
+func (s *Server) parseIterator(tok string) (iterator, bool) {
+	rest, ok := strings.CutPrefix(tok, s.iteratorPrefix())
+	if !ok {
+		return iterator{}, false
+	}
+	f := strings.SplitN(rest, "|", 6)
+	if len(f) != 6 {
+		return iterator{}, false
+	}
+	after, err1 := strconv.ParseUint(f[1], 10, 64)
+	epoch, err2 := strconv.Atoi(f[2])
+	issued, err3 := strconv.ParseInt(f[3], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return iterator{}, false
+	}
+	return iterator{stream: f[5], shard: f[4], after: after, epoch: epoch, issued: time.Unix(0, issued)}, true
 }
 
 func (s *Server) stream(arn *string) (*stream, *apiError) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
@@ -50,12 +52,44 @@ func Put(pk string) Record {
 	return Record{Keys: item, NewImage: item}
 }
 
+// MaxItemSize is DynamoDB's bound on an item: 400 KB.
+const MaxItemSize = 400 * 1000
+
+// PutSized returns an INSERT of the item {pk: S(pk), pad: S(...)} whose pad
+// makes the item about size bytes (names and values counted, as DynamoDB
+// sizes items). Records of one size share their pad, so a backlog of large
+// items costs the server little memory.
+func PutSized(pk string, size int) Record {
+	r := Put(pk)
+	r.NewImage = map[string]types.AttributeValue{"pk": r.Keys["pk"]}
+	if n := size - len("pk") - len(pk) - len("pad"); n > 0 {
+		r.NewImage["pad"] = &types.AttributeValueMemberS{Value: pad(n)}
+	}
+	return r
+}
+
+var (
+	padMu  sync.Mutex
+	padStr string
+)
+
+// pad returns n bytes of 'x', sliced from one shared string.
+func pad(n int) string {
+	padMu.Lock()
+	defer padMu.Unlock()
+	if len(padStr) < n {
+		padStr = strings.Repeat("x", max(n, MaxItemSize))
+	}
+	return padStr[:n]
+}
+
 type stream struct {
 	spec    StreamSpec
 	status  string
 	created time.Time
 	deleted bool
-	shards  []*shard // in creation order, as DescribeStream lists them
+	shards  []*shard          // in creation order, as DescribeStream lists them
+	byID    map[string]*shard // the same shards, by ID
 }
 
 type shard struct {
@@ -119,7 +153,7 @@ func (s *Server) AddStream(spec StreamSpec) *Stream {
 	if spec.HashKey == "" {
 		spec.HashKey = "pk"
 	}
-	st := &stream{spec: spec, status: StatusEnabled, created: now}
+	st := &stream{spec: spec, status: StatusEnabled, created: now, byID: map[string]*shard{}}
 	if spec.Disabled {
 		st.status = StatusDisabled
 	}
@@ -162,7 +196,26 @@ func (st *Stream) AddShard(id, parent string) *Shard {
 	s := st.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return st.addShard(s.mustStream(st.ARN), id, parent)
+}
+
+// AddShards adds n open shards without parents, named like AWS's
+// (shardId-<millis>-<8 hex>), and returns them in order. A thousand cost
+// the server a few hundred kilobytes.
+func (st *Stream) AddShards(n int) []*Shard {
+	s := st.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	x := s.mustStream(st.ARN)
+	out := make([]*Shard, n)
+	for i := range out {
+		out[i] = st.addShard(x, "", "")
+	}
+	return out
+}
+
+func (st *Stream) addShard(x *stream, id, parent string) *Shard {
+	s := st.s
 	if id == "" {
 		id = fmt.Sprintf("shardId-%020d-%08x", s.opts.Now().UnixMilli(), len(x.shards))
 	}
@@ -170,8 +223,30 @@ func (st *Stream) AddShard(id, parent string) *Shard {
 		panic("fakestreams: shard " + id + " exists")
 	}
 	s.seq++
-	x.shards = append(x.shards, &shard{id: id, parent: parent, start: s.seq, last: s.seq})
+	sh := &shard{id: id, parent: parent, start: s.seq, last: s.seq}
+	x.shards = append(x.shards, sh)
+	x.byID[id] = sh
 	return &Shard{s: s, StreamARN: st.ARN, ID: id}
+}
+
+// Split closes the shard and adds n (1 or 2) open children of it, as AWS
+// does when a shard rolls over (one child) or splits (two), and returns
+// them. A reader in the middle of the shard reads it to its end first.
+func (sh *Shard) Split(n int) []*Shard {
+	if n != 1 && n != 2 {
+		panic("fakestreams: a DynamoDB shard closes into one or two children")
+	}
+	s := sh.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x := s.mustStream(sh.StreamARN)
+	s.mustShard(sh.StreamARN, sh.ID).closed = true
+	st := &Stream{s: s, ARN: sh.StreamARN}
+	out := make([]*Shard, n)
+	for i := range out {
+		out[i] = st.addShard(x, "", sh.ID)
+	}
+	return out
 }
 
 // Shard returns an existing shard of the stream.
@@ -191,6 +266,11 @@ func (sh *Shard) Append(recs ...Record) []string {
 	if x.closed {
 		panic("fakestreams: appending to closed shard " + sh.ID + ": AWS never writes to a closed shard")
 	}
+	return s.appendLocked(x, recs)
+}
+
+// appendLocked appends to x with s.mu held.
+func (s *Server) appendLocked(x *shard, recs []Record) []string {
 	seqs := make([]string, len(recs))
 	for i, r := range recs {
 		s.seq++
@@ -274,14 +354,7 @@ func (s *Server) mustShard(arn, id string) *shard {
 	panic("fakestreams: no shard " + id + " in " + arn)
 }
 
-func (x *stream) shard(id string) *shard {
-	for _, sh := range x.shards {
-		if sh.id == id {
-			return sh
-		}
-	}
-	return nil
-}
+func (x *stream) shard(id string) *shard { return x.byID[id] }
 
 // seqString renders a sequence number as AWS does: decimal digits, at least 21.
 func seqString(n uint64) string { return fmt.Sprintf("%021d", n) }

@@ -55,10 +55,31 @@ type Options struct {
 	// MaxRecordsPerCall caps the records of one GetRecords answer, as AWS's
 	// 1 MB cap per call does (the request's Limit, at most 1000, applies too).
 	MaxRecordsPerCall int
-	// Now is the server's clock: record creation times and the 15-minute
-	// iterator lifetime use it.
+	// Now is the server's clock: record creation times, call times and the
+	// 15-minute iterator lifetime use it.
 	Now func() time.Time
+	// ShardFilter says how DescribeStream treats a ShardFilter: as AWS does
+	// (the default), refused as an endpoint without it does, or ignored.
+	ShardFilter ShardFilterSupport
+	// NoLog keeps no Log of calls, only the counts (Calls, ShardCalls):
+	// for long runs of many shards, whose log would grow without bound.
+	NoLog bool
 }
+
+// ShardFilterSupport is how the server answers DescribeStream's ShardFilter
+// (CHILD_SHARDS, added to the API in 2025).
+type ShardFilterSupport int
+
+const (
+	// ShardFilterSupported lists only the children of the filter's shard, as AWS does.
+	ShardFilterSupported ShardFilterSupport = iota
+	// ShardFilterRejected answers ValidationException, as an endpoint that
+	// does not know the parameter may.
+	ShardFilterRejected
+	// ShardFilterIgnored lists the whole stream as if there were no filter,
+	// as an endpoint that skips unknown members does.
+	ShardFilterIgnored
+)
 
 func (o *Options) defaults() {
 	if o.Region == "" {
@@ -92,13 +113,15 @@ type Server struct {
 	tables    map[string]bool
 	streams   []*stream
 	seq       uint64 // last sequence number handed out, server-wide
-	iters     map[string]*iterator
 	nIters    int
 	epoch     int // iterators issued before the current epoch are expired
 	lastLabel time.Time
 	calls     map[string]int
+	perShard  map[string]map[string]int // op -> shard ID -> calls
 	log       []Call
 	fault     FaultFunc
+
+	generators []*Generator
 }
 
 // New starts a server on loopback; tb's cleanup stops it.
@@ -106,13 +129,21 @@ func New(tb testing.TB, opts Options) *Server {
 	tb.Helper()
 	opts.defaults()
 	s := &Server{
-		opts:   opts,
-		tables: map[string]bool{},
-		iters:  map[string]*iterator{},
-		calls:  map[string]int{},
+		opts:     opts,
+		tables:   map[string]bool{},
+		calls:    map[string]int{},
+		perShard: map[string]map[string]int{},
 	}
 	hs := httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	tb.Cleanup(hs.Close)
+	tb.Cleanup(func() { // before hs.Close: cleanups run last in, first out
+		s.mu.Lock()
+		gens := slices.Clone(s.generators)
+		s.mu.Unlock()
+		for _, g := range gens {
+			g.Stop()
+		}
+	})
 	s.URL = hs.URL
 	return s
 }
@@ -137,6 +168,14 @@ func (s *Server) ClientWithCredentials(accessKeyID, secretAccessKey string) *dyn
 	})
 }
 
+// ClientAs returns a client like Client's whose calls the log shows as
+// made by caller (its SDK application ID, which the adapter takes from
+// AWS_SDK_UA_APP_ID): a test can then tell readers apart.
+func (s *Server) ClientAs(caller string) *dynamodbstreams.Client {
+	c := s.Client()
+	return dynamodbstreams.New(c.Options(), func(o *dynamodbstreams.Options) { o.AppID = caller })
+}
+
 // Call describes one request. A FaultFunc sees the request fields; Log
 // also has the outcome.
 type Call struct {
@@ -148,6 +187,14 @@ type Call struct {
 	Shard        string // GetShardIterator, GetRecords (from its iterator)
 	IteratorType string // GetShardIterator
 	Sequence     string // GetShardIterator: its SequenceNumber; GetRecords: the position it reads after
+
+	Filter string // DescribeStream: the ShardFilter's shard ID
+
+	// Time is when the call arrived, on the server's clock.
+	Time time.Time
+	// Caller is who made the call: the SDK application ID of the
+	// User-Agent (app/ID; AWS_SDK_UA_APP_ID), else the access key ID.
+	Caller string
 
 	Records int    // GetRecords: records returned
 	End     bool   // GetRecords: NextShardIterator was null (a closed shard read to its end)
@@ -205,6 +252,18 @@ func (s *Server) CallCount(op string) int {
 	return s.calls[op]
 }
 
+// ShardCalls returns how many requests of op (GetShardIterator,
+// GetRecords) were made on each shard, by shard ID.
+func (s *Server) ShardCalls(op string) map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.perShard[op]))
+	for k, v := range s.perShard[op] {
+		out[k] = v
+	}
+	return out
+}
+
 // OtherTargets returns, sorted, the targets called that are not one of the
 // four DynamoDB Streams operations.
 func (s *Server) OtherTargets() []string {
@@ -249,7 +308,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.calls[op]++
-	c := Call{Op: op, N: s.calls[op]}
+	c := Call{Op: op, N: s.calls[op], Time: s.opts.Now(), Caller: caller(r)}
 	fault := s.fault
 	s.mu.Unlock()
 
@@ -319,17 +378,43 @@ func (s *Server) describeCall(in *input, c *Call) {
 	c.Shard = deref(in.ShardId)
 	c.IteratorType = deref(in.ShardIteratorType)
 	c.Sequence = deref(in.SequenceNumber)
+	if in.ShardFilter != nil {
+		c.Filter = deref(in.ShardFilter.ShardId)
+	}
 	if in.ShardIterator != nil {
-		if it, ok := s.iters[*in.ShardIterator]; ok {
+		if it, ok := s.parseIterator(*in.ShardIterator); ok {
 			c.Stream, c.Shard, c.Sequence = it.stream, it.shard, seqString(it.after)
 		}
+	}
+	if c.Shard != "" {
+		m := s.perShard[c.Op]
+		if m == nil {
+			m = map[string]int{}
+			s.perShard[c.Op] = m
+		}
+		m[c.Shard]++
 	}
 }
 
 func (s *Server) record(c Call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.log = append(s.log, c)
+	if !s.opts.NoLog {
+		s.log = append(s.log, c)
+	}
+}
+
+// caller names who made a request: the app/ID of its User-Agent, else the
+// access key ID it is signed with.
+func caller(r *http.Request) string {
+	for _, f := range strings.Fields(r.Header.Get("User-Agent")) {
+		if id, ok := strings.CutPrefix(f, "app/"); ok {
+			return id
+		}
+	}
+	_, cred, _ := strings.Cut(r.Header.Get("Authorization"), "Credential=")
+	key, _, _ := strings.Cut(cred, "/")
+	return key
 }
 
 // answer writes a JSON 1.0 response: out, or e as AWS renders errors.
@@ -351,6 +436,7 @@ func (s *Server) answer(w http.ResponseWriter, c *Call, out any, e *apiError) {
 	h := w.Header()
 	h.Set("Content-Type", "application/x-amz-json-1.0")
 	h.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10))
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	h.Set("X-Amzn-Requestid", fmt.Sprintf("FAKESTREAMS%s%d", c.Op, c.N))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)

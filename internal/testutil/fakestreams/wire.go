@@ -19,6 +19,7 @@ type input struct {
 	SequenceNumber          *string
 	ShardIterator           *string
 	Limit                   *int
+	ShardFilter             *struct{ Type, ShardId *string }
 }
 
 type streamJSON struct {

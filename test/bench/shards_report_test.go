@@ -1,0 +1,69 @@
+package bench
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Targets of issue 14 (many shards in one process).
+const (
+	targetIdle1000CPUPct  = 25.0  // % of one core, 1,000 idle shards
+	targetIdle1000RSSMiB  = 128.0 // MiB, 1,000 idle shards
+	targetIdlePollsPerSec = 3.5   // GetRecords/s per idle shard, at least
+	targetBoundSlackMiB   = 40.0  // peak RSS over the byte bound, at most
+	defaultBoundMiB       = 128.0
+)
+
+func (r *report) shardsMarkdown(b *strings.Builder) {
+	if len(r.shardsIdle) > 0 {
+		b.WriteString("### Many shards, idle (scripted server)\n\n")
+		b.WriteString("| Shards | Window | CPU (of one core) | GetRecords/s per shard | RSS | Peak RSS |\n|---:|---:|---:|---:|---:|---:|\n")
+		for _, s := range r.shardsIdle {
+			fmt.Fprintf(b, "| %s | %s | %.1f %% | %.2f | %.1f MiB | %.1f MiB |\n", thousands(s.shards), s.window.Round(time.Second),
+				s.cpuPct, s.pollsPerSec, mib(s.rss), mib(s.hwm))
+		}
+		b.WriteString("\nOpen shards with no records, default settings (`polling.idleInterval` 250ms), against " +
+			"internal/testutil/fakestreams in the benchmark's own process (which shares the machine's CPUs).\n\n")
+	}
+	if len(r.shardsDrain) > 0 {
+		b.WriteString("### Many shards, drain (scripted server)\n\n")
+		b.WriteString("| Shards | Records per shard | Item | polling.maxBytesInFlight | Drain time | Events/s | CPU | Peak RSS | of which anon |\n")
+		b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, s := range r.shardsDrain {
+			bound := s.bound
+			if bound == "" {
+				bound = "128Mi (default)"
+			}
+			fmt.Fprintf(b, "| %s | %s | %s B | %s | %s | %s | %s | %.1f MiB | %.1f MiB |\n", thousands(s.shards), thousands(s.perShard),
+				thousands(max(s.item, 500)), bound, s.elapsed.Round(time.Millisecond), thousands(int(s.rate())), s.cpu.Round(10*time.Millisecond),
+				mib(s.hwm), mib(s.anon))
+		}
+		b.WriteString("\nA backlog from TRIM_HORIZON to a sink that acknowledges at once, default settings otherwise.\n\n")
+	}
+}
+
+func (r *report) shardsTargets() [][3]string {
+	var out [][3]string
+	add := func(name, measured string, ok bool) { out = append(out, targetRow(name, measured, ok)) }
+	for _, s := range r.shardsIdle {
+		if s.shards != 1000 {
+			continue
+		}
+		add("1,000 idle shards ≤ 25 % of one core", fmt.Sprintf("%.1f %%", s.cpuPct), s.cpuPct <= targetIdle1000CPUPct)
+		add("1,000 idle shards ≤ 128 MiB RSS", fmt.Sprintf("%.1f MiB", mib(s.rss)), mib(s.rss) <= targetIdle1000RSSMiB)
+		add("1,000 idle shards ≥ 3.5 polls/s per shard", fmt.Sprintf("%.2f/s", s.pollsPerSec), s.pollsPerSec >= targetIdlePollsPerSec)
+	}
+	for _, s := range r.shardsDrain {
+		if s.item == 0 {
+			continue
+		}
+		bound := defaultBoundMiB
+		if s.bound == "32Mi" {
+			bound = 32
+		}
+		add(fmt.Sprintf("400 KB items, %d shards: peak RSS ≤ bound (%.0f MiB) + 40 MiB", s.shards, bound),
+			fmt.Sprintf("%.1f MiB", mib(s.hwm)), mib(s.hwm) <= bound+targetBoundSlackMiB)
+	}
+	return out
+}
