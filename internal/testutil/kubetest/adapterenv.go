@@ -11,8 +11,8 @@ import (
 )
 
 // AdapterEnv resolves the environment of the adapter container of dep (the
-// Deployment the controller made) as the kubelet would: literal values as
-// they are, secretKeyRef and configMapKeyRef read from the objects they
+// Deployment the controller made) as the kubelet would: literal values
+// with `$$` and `$(VAR)` expanded (expand), secretKeyRef and configMapKeyRef read from the objects they
 // name. The result can be handed to a locally run `dynamodb-source adapter`
 // (for example through adapterenv.ToConfig with a map lookup). Other kinds
 // of valueFrom are an error: the controller sets none.
@@ -31,7 +31,7 @@ func AdapterEnv(ctx context.Context, c client.Reader, dep *appsv1.Deployment) (m
 	for _, e := range ctr.Env {
 		switch {
 		case e.ValueFrom == nil:
-			env[e.Name] = e.Value
+			env[e.Name] = expand(e.Value, env)
 		case e.ValueFrom.SecretKeyRef != nil:
 			ref := e.ValueFrom.SecretKeyRef
 			var s corev1.Secret
