@@ -94,3 +94,28 @@ func waitUntil(t *testing.T, ok func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// An unchanged report is written again every Heartbeat, so that the
+// controller can tell a quiet adapter from one that stopped reporting
+// (StaleAfter); never more often than that.
+func TestReporterWritesAnUnchangedReportAtTheHeartbeat(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	metrics.New(reg)
+	w := &recorder{}
+	const heartbeat = 30 * time.Millisecond
+	r := &Reporter{Gatherer: reg, Writer: w, Replica: "pod-1", Interval: time.Millisecond, Heartbeat: heartbeat}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	waitUntil(t, func() bool { return len(w.all()) >= 4 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+	all := w.all()
+	for i := 1; i < len(all)-1; i++ { // the last is the stopped report
+		if gap := all[i].ReportedAt.Sub(all[i-1].ReportedAt); gap < heartbeat {
+			t.Errorf("unchanged reports %d and %d written %s apart, want at least the heartbeat %s", i-1, i, gap, heartbeat)
+		}
+	}
+}
