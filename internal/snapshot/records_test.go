@@ -17,16 +17,16 @@ import (
 
 func testItem() map[string]ddb.AttributeValue {
 	return map[string]ddb.AttributeValue{
-		"pk":    &ddb.AttributeValueMemberS{Value: "a\"b"},
-		"sk":    &ddb.AttributeValueMemberN{Value: "7"},
-		"bin":   &ddb.AttributeValueMemberB{Value: []byte{0, 1, 2}},
-		"ok":    &ddb.AttributeValueMemberBOOL{Value: true},
-		"none":  &ddb.AttributeValueMemberNULL{Value: true},
-		"map":   &ddb.AttributeValueMemberM{Value: map[string]ddb.AttributeValue{"x": &ddb.AttributeValueMemberS{Value: "y"}}},
-		"list":  &ddb.AttributeValueMemberL{Value: []ddb.AttributeValue{&ddb.AttributeValueMemberN{Value: "1"}}},
-		"ss":    &ddb.AttributeValueMemberSS{Value: []string{"p", "q"}},
-		"ns":    &ddb.AttributeValueMemberNS{Value: []string{"1", "2"}},
-		"bs":    &ddb.AttributeValueMemberBS{Value: [][]byte{{9}}},
+		"pk":   &ddb.AttributeValueMemberS{Value: "a\"b"},
+		"sk":   &ddb.AttributeValueMemberN{Value: "7"},
+		"bin":  &ddb.AttributeValueMemberB{Value: []byte{0, 1, 2}},
+		"ok":   &ddb.AttributeValueMemberBOOL{Value: true},
+		"none": &ddb.AttributeValueMemberNULL{Value: true},
+		"map":  &ddb.AttributeValueMemberM{Value: map[string]ddb.AttributeValue{"x": &ddb.AttributeValueMemberS{Value: "y"}}},
+		"list": &ddb.AttributeValueMemberL{Value: []ddb.AttributeValue{&ddb.AttributeValueMemberN{Value: "1"}}},
+		"ss":   &ddb.AttributeValueMemberSS{Value: []string{"p", "q"}},
+		"ns":   &ddb.AttributeValueMemberNS{Value: []string{"1", "2"}},
+		"bs":   &ddb.AttributeValueMemberBS{Value: [][]byte{{9}}},
 		"ünï☃": &ddb.AttributeValueMemberS{Value: "\n\u2028"},
 	}
 }
