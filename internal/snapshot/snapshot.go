@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -34,6 +36,10 @@ const (
 	// DefaultMaxHeldBytes bounds the scanned pages held, over every
 	// segment: the scan waits while it is reached.
 	DefaultMaxHeldBytes = 64 << 20
+	// DefaultPageLimit is the items of a Scan page: small enough that a
+	// crash sends again little (the pages in flight), large enough that
+	// the calls cost little beside the items.
+	DefaultPageLimit = 1000
 	// heldPerSegment bounds the pages a segment holds.
 	heldPerSegment = 4
 )
@@ -52,7 +58,8 @@ type Config struct {
 	Streams  StreamsClient
 	Segments int // of a new snapshot; a resumed one keeps its own
 	ReadRate int // read capacity units per second; 0: no cap
-	// PageLimit caps the items of a Scan page; 0: the service's 1 MB pages.
+	// PageLimit caps the items of a Scan page (default DefaultPageLimit; a
+	// page is also at most 1 MB).
 	PageLimit int
 	// NewProcessor makes the processor of each segment (its ShardRef names
 	// the segment); records are delivered like a shard's.
@@ -92,6 +99,9 @@ func New(cfg Config) *Snapshot {
 	}
 	if cfg.Linger <= 0 {
 		cfg.Linger = DefaultLinger
+	}
+	if cfg.PageLimit <= 0 {
+		cfg.PageLimit = DefaultPageLimit
 	}
 	if cfg.MaxHeldBytes <= 0 {
 		cfg.MaxHeldBytes = DefaultMaxHeldBytes
@@ -247,12 +257,48 @@ type heldPage struct {
 	bytes int64
 }
 
-// pending is a submitted page, settled when its last record is.
+// pending is a submitted page: its records have the sequence numbers
+// first to first+len(keys)-1 (none when it kept no item).
 type pending struct {
-	last  string // sequence number of its last record; "" for none
-	keys  []string
-	after map[string]ddb.AttributeValue
-	n     int
+	first int
+	keys  []string                        // the kept items' keys, in order
+	items []map[string]ddb.AttributeValue // the kept items, for their key attributes
+	after map[string]ddb.AttributeValue   // LastEvaluatedKey; empty at the segment's end
+}
+
+// settle takes what of the queue the acknowledgement of every record up
+// to acked settles: whole pages, then the settled start of the next. It
+// returns the settled keys, and where the segment continues (the
+// LastEvaluatedKey of the last whole page, or the key of the last settled
+// item of a page settled in part: a Scan may start after any item of its
+// segment) and whether the segment is at its end; moved is false when
+// nothing was settled.
+func settle(queue []pending, acked int, names []string) (rest []pending, keys []string, after map[string]ddb.AttributeValue, end, moved bool) {
+	for len(queue) > 0 {
+		p := &queue[0]
+		if p.first+len(p.keys)-1 <= acked {
+			keys = append(keys, p.keys...)
+			after, end, moved = p.after, len(p.after) == 0, true
+			queue = queue[1:]
+			continue
+		}
+		if k := acked - p.first + 1; k > 0 {
+			keys = append(keys, p.keys[:k]...)
+			after, end, moved = keyOf(p.items[k-1], names), false, true
+			p.keys, p.items, p.first = p.keys[k:], p.items[k:], acked+1
+		}
+		break
+	}
+	return queue, keys, after, end, moved
+}
+
+// keyOf is the key attributes of item.
+func keyOf(item map[string]ddb.AttributeValue, names []string) map[string]ddb.AttributeValue {
+	k := make(map[string]ddb.AttributeValue, len(names))
+	for _, n := range names {
+		k[n] = item[n]
+	}
+	return k
 }
 
 // segment scans one segment and delivers its pages in order.
@@ -265,41 +311,41 @@ func (s *Snapshot) segment(ctx context.Context, i int, cp stream.CompanionCheckp
 	}
 	ref := stream.ShardRef{StreamARN: s.cfg.Table.String(), ShardID: fmt.Sprintf("snapshot-segment-%d", i)}
 	var (
-		mu      sync.Mutex
-		queue   []pending
-		settled = make(chan struct{}, 1)
+		mu    sync.Mutex
+		queue []pending
+		acked int // the newest sequence number settled with all before it
 	)
-	// pop settles the pages up to seq (and the empty ones after them).
-	pop := func(seq string) {
+	// pop settles what the acknowledgement of every record up to seq
+	// settles, and moves the segment's checkpoint there.
+	pop := func(seq int) {
 		mu.Lock()
-		var done []pending
-		for len(queue) > 0 && (queue[0].last == "" || queue[0].last <= seq) {
-			done = append(done, queue[0])
-			queue = queue[1:]
-		}
+		acked = max(acked, seq)
+		var (
+			keys  []string
+			after map[string]ddb.AttributeValue
+			end   bool
+			moved bool
+		)
+		queue, keys, after, end, moved = settle(queue, acked, s.names)
 		mu.Unlock()
-		if len(done) == 0 {
+		if !moved {
 			return
 		}
-		for _, p := range done {
-			s.Gate.Settled(p.keys)
-			s.m.SnapshotItems.Add(float64(p.n))
-		}
-		last := done[len(done)-1]
+		s.Gate.Settled(keys)
+		s.m.SnapshotItems.Add(float64(len(keys)))
 		s.mu.Lock()
-		s.state.Segments[i].After = keyJSON(last.after)
-		if len(last.after) == 0 {
-			s.state.Segments[i].Done = true
-		}
+		s.state.Segments[i].After = keyJSON(after)
+		s.state.Segments[i].Done = end
 		snap := s.state.Clone()
 		s.mu.Unlock()
 		cp.SetSnapshot(snap)
-		select {
-		case settled <- struct{}{}:
-		default:
-		}
 	}
-	proc := s.cfg.NewProcessor(ref, pop)
+	proc := s.cfg.NewProcessor(ref, func(seq string) {
+		n, err := strconv.Atoi(seq)
+		if err == nil {
+			pop(n)
+		}
+	})
 	defer proc.Close()
 
 	pages := make(chan *heldPage, heldPerSegment)
@@ -316,22 +362,21 @@ func (s *Snapshot) segment(ctx context.Context, i int, cp stream.CompanionCheckp
 			}
 			keep := s.Gate.Release(p.keys)
 			s.m.SnapshotItemsSkipped.Add(float64(len(p.keys) - len(keep)))
+			pend := pending{first: seq + 1, after: p.after, keys: make([]string, 0, len(keep)), items: make([]map[string]ddb.AttributeValue, 0, len(keep))}
 			recs := make([][]byte, 0, len(keep))
-			keys := make([]string, 0, len(keep))
-			var last string
 			for _, k := range keep {
 				seq++
-				last = fmt.Sprintf("%020d", seq)
-				recs = append(recs, appendRecord(nil, p.items[k], s.names, EventID(s.state.ID, p.keys[k]), s.cfg.Table.Region, last, p.w.At))
-				keys = append(keys, p.keys[k])
+				recs = append(recs, appendRecord(nil, p.items[k], s.names, EventID(s.state.ID, p.keys[k]), s.cfg.Table.Region, fmt.Sprintf("%020d", seq), p.w.At))
+				pend.keys = append(pend.keys, p.keys[k])
+				pend.items = append(pend.items, p.items[k])
 			}
 			mu.Lock()
-			queue = append(queue, pending{last: last, keys: keys, after: p.after, n: len(keep)})
+			queue = append(queue, pend)
 			mu.Unlock()
 			s.held.release(p.bytes)
 			s.m.SnapshotPagesHeld.Dec()
 			if len(recs) == 0 {
-				pop("")
+				pop(0) // a page with nothing to send settles with those before it
 				continue
 			}
 			page, err := s.decode(recs)
@@ -347,7 +392,7 @@ func (s *Snapshot) segment(ctx context.Context, i int, cp stream.CompanionCheckp
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	pop("~") // every page is settled once Flush returned
+	pop(math.MaxInt) // every page is settled once Flush returned
 	s.m.SnapshotSegmentsDone.Inc()
 	s.log.Info("snapshot segment done", "segment", i)
 	return nil

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
@@ -44,103 +43,11 @@ func (r *recorder) all() []cloudevents.Event {
 	return append([]cloudevents.Event(nil), r.events...)
 }
 
-// table is the test's own record of what the table holds: key to version.
-type table struct {
-	mu   sync.Mutex
-	want map[string]int
-	next map[string]int // the next version of a key, deletes included
-}
-
-func newTable() *table { return &table{want: map[string]int{}, next: map[string]int{}} }
-
-func (tb *table) put(ctx context.Context, c *dynamodb.Client, name, pk string) error {
-	tb.mu.Lock()
-	defer tb.mu.Unlock()
-	tb.next[pk]++
-	v := tb.next[pk]
-	if err := ddblocal.PutItem(ctx, c, name, ddblocal.VersionItem(pk, v)); err != nil {
-		return err
-	}
-	tb.want[pk] = v
-	return nil
-}
-
-func (tb *table) del(ctx context.Context, c *dynamodb.Client, name, pk string) error {
-	tb.mu.Lock()
-	defer tb.mu.Unlock()
-	_, err := c.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(name), Key: map[string]types.AttributeValue{
-		"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: "0"}}})
-	if err != nil {
-		return err
-	}
-	tb.next[pk]++ // the next put is newer than the delete
-	delete(tb.want, pk)
-	return nil
-}
-
-func (tb *table) snapshot() map[string]int {
-	tb.mu.Lock()
-	defer tb.mu.Unlock()
-	out := make(map[string]int, len(tb.want))
-	for k, v := range tb.want {
-		out[k] = v
-	}
-	return out
-}
-
-// writer changes, inserts and deletes random items until stop ends. Each
-// write runs to its answer (never canceled midway), so that the record of
-// the table is what the table holds.
-func writer(stop context.Context, c *dynamodb.Client, name string, tb *table, items int, seed uint64) error {
-	ctx := context.Background()
-	rng := rand.New(rand.NewPCG(seed, 1))
-	for n := 0; stop.Err() == nil; n++ {
-		var err error
-		switch op := rng.IntN(10); {
-		case op < 6:
-			err = tb.put(ctx, c, name, key(rng.IntN(items)))
-		case op < 8:
-			err = tb.del(ctx, c, name, key(rng.IntN(items)))
-		default:
-			err = tb.put(ctx, c, name, "new-"+strconv.FormatUint(seed, 10)+"-"+strconv.Itoa(n))
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func key(i int) string { return fmt.Sprintf("item-%06d", i) }
-
-func items(t *testing.T) int {
-	if os.Getenv("RELIABILITY_FULL") == "1" {
-		return 20000
-	}
-	return 2000
-}
-
-// preload writes n items with BatchWriteItem.
-func preload(ctx context.Context, t *testing.T, c *dynamodb.Client, name string, tb *table, n int) {
-	t.Helper()
-	for i := 0; i < n; i += 25 {
-		var reqs []types.WriteRequest
-		for j := i; j < min(n, i+25); j++ {
-			tb.next[key(j)] = 1
-			tb.want[key(j)] = 1
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: ddblocal.VersionItem(key(j), 1)}})
-		}
-		if _, err := c.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{name: reqs}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 type rig struct {
 	srv   *ddblocal.Server
 	arn   string
 	name  string
-	tb    *table
+	tb    *snapcheck.Table
 	ddb   *dynamodb.Client
 	sink  *recorder
 	store checkpoint.Store
@@ -151,8 +58,10 @@ func newRig(t *testing.T, n int) *rig {
 	srv := ddblocal.Start(t)
 	name := "snap" + strconv.Itoa(rand.IntN(1e6))
 	arn, _ := srv.CreateTable(ctx, t, name, types.StreamViewTypeNewAndOldImages)
-	r := &rig{srv: srv, arn: arn, name: name, tb: newTable(), ddb: srv.DynamoDB(), sink: &recorder{}}
-	preload(ctx, t, r.ddb, name, r.tb, n)
+	r := &rig{srv: srv, arn: arn, name: name, tb: snapcheck.NewTable(), ddb: srv.DynamoDB(), sink: &recorder{}}
+	if err := r.tb.Preload(ctx, r.ddb, name, n); err != nil {
+		t.Fatal(err)
+	}
 	st, err := checkpoint.OpenFile(t.TempDir() + "/cp.db")
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +106,7 @@ func (r *rig) waitView(t *testing.T, within time.Duration) *snapcheck.View {
 	deadline := time.Now().Add(within)
 	for {
 		v := r.view(t)
-		diff := v.Diff(r.tb.snapshot())
+		diff := v.Diff(r.tb.Want())
 		if diff == "" {
 			return v
 		}
@@ -220,7 +129,7 @@ func (r *rig) writeDuring(t *testing.T, d time.Duration, writers int) {
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
 	for w := range writers {
-		wg.Go(func() { errs <- writer(ctx, r.ddb, r.name, r.tb, len(r.tb.snapshot())+100, uint64(w+1)) })
+		wg.Go(func() { errs <- r.tb.Write(ctx, r.ddb, r.name, len(r.tb.Want())+100, uint64(w+1)) })
 	}
 	wg.Wait()
 	close(errs)
@@ -265,7 +174,7 @@ func TestASourceWithACheckpointTakesNoSnapshot(t *testing.T) {
 	// The first source has read the stream once a change of it arrives.
 	deadline := time.Now().Add(time.Minute)
 	for len(r.sink.all()) == 0 {
-		if err := r.tb.put(ctx, r.ddb, r.name, "probe"); err != nil {
+		if err := r.tb.Put(ctx, r.ddb, r.name, "probe"); err != nil {
 			t.Fatal(err)
 		}
 		if time.Now().After(deadline) {
@@ -277,7 +186,7 @@ func TestASourceWithACheckpointTakesNoSnapshot(t *testing.T) {
 	before := len(r.sink.all())
 	stop = r.run(t, v1alpha1.SnapshotModeInitial, 1)
 	defer stop()
-	if err := r.tb.put(ctx, r.ddb, r.name, "after"); err != nil {
+	if err := r.tb.Put(ctx, r.ddb, r.name, "after"); err != nil {
 		t.Fatal(err)
 	}
 	for {
@@ -343,4 +252,12 @@ func logOut(t *testing.T) io.Writer {
 		}
 	}
 	return io.Discard
+}
+
+// items is the table's size: 2,000 in make test, 20,000 with RELIABILITY_FULL=1.
+func items(*testing.T) int {
+	if os.Getenv("RELIABILITY_FULL") == "1" {
+		return 20000
+	}
+	return 2000
 }

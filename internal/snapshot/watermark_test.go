@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/dynamodb-source/dynamodb-source/internal/checkpoint"
 	"github.com/dynamodb-source/dynamodb-source/internal/stream"
 )
@@ -88,6 +90,51 @@ func TestDecide(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			if got := Decide(c.loaded); got != c.want {
 				t.Errorf("Decide = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestSettle(t *testing.T) {
+	names := []string{"pk"}
+	item := func(pk string) map[string]ddb.AttributeValue {
+		return map[string]ddb.AttributeValue{"pk": &ddb.AttributeValueMemberS{Value: pk}, "v": &ddb.AttributeValueMemberN{Value: "1"}}
+	}
+	lek := map[string]ddb.AttributeValue{"pk": &ddb.AttributeValueMemberS{Value: "c"}}
+	lek2 := map[string]ddb.AttributeValue{"pk": &ddb.AttributeValueMemberS{Value: "c2"}}
+	queue := func() []pending {
+		return []pending{
+			{first: 1, keys: []string{"a", "b", "c"}, items: []map[string]ddb.AttributeValue{item("a"), item("b"), item("c")}, after: lek},
+			{first: 4, after: lek2},
+			{first: 4, keys: []string{"d", "e"}, items: []map[string]ddb.AttributeValue{item("d"), item("e")}},
+		}
+	}
+	pk := func(k map[string]ddb.AttributeValue) string {
+		if s, ok := k["pk"].(*ddb.AttributeValueMemberS); ok {
+			return s.Value
+		}
+		return ""
+	}
+	cases := []struct {
+		name      string
+		acked     int
+		wantKeys  int
+		wantAfter string
+		wantEnd   bool
+		wantRest  int
+		moved     bool
+	}{
+		{"nothing acknowledged, nothing moves", 0, 0, "", false, 3, false},
+		{"a page settled in part continues after its last settled item", 2, 2, "b", false, 3, true},
+		{"a whole page continues after its LastEvaluatedKey, and an empty page behind it settles with it", 3, 3, "c2", false, 1, true},
+		{"the last page settled is the segment's end", 5, 5, "", true, 0, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rest, keys, after, end, moved := settle(queue(), c.acked, names)
+			if len(keys) != c.wantKeys || pk(after) != c.wantAfter || end != c.wantEnd || len(rest) != c.wantRest || moved != c.moved {
+				t.Errorf("settled %d keys, after %q, end %v, %d left, moved %v; want %d, %q, %v, %d, %v",
+					len(keys), pk(after), end, len(rest), moved, c.wantKeys, c.wantAfter, c.wantEnd, c.wantRest, c.moved)
 			}
 		})
 	}

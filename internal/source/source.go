@@ -44,7 +44,7 @@ type Config struct {
 	// ScanClient, when set, replaces the DynamoDB client of the snapshot.
 	ScanClient snapshot.ScanClient
 	// SnapshotPageLimit caps the items of a snapshot Scan page (tests
-	// make many pages of a small table); 0: the service's 1 MB pages.
+	// make many pages of a small table); 0: snapshot.DefaultPageLimit.
 	SnapshotPageLimit int
 	// SessionName names assumed-role sessions.
 	SessionName string
