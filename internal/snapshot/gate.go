@@ -2,6 +2,9 @@ package snapshot
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +25,7 @@ type Gate struct {
 	settle, linger time.Duration
 	now            func() time.Time
 	done           atomic.Bool
+	log            *slog.Logger // set by the Snapshot; nil in tests
 
 	mu   sync.Mutex
 	wake chan struct{} // closed and replaced on every change
@@ -171,8 +175,35 @@ func (g *Gate) WaitPositioned(ctx context.Context) error {
 }
 
 // WaitPassed blocks until the stream has been read past w (see Passed).
+// A wait of more than slowWait is logged once, with what it waits for.
 func (g *Gate) WaitPassed(ctx context.Context, w Watermark) error {
-	return g.waitFor(ctx, func() bool { return Passed(w, g.view, g.now(), g.settle, g.linger) })
+	logged := false
+	return g.waitFor(ctx, func() bool {
+		if Passed(w, g.view, g.now(), g.settle, g.linger) {
+			return true
+		}
+		if !logged && g.log != nil && g.now().Sub(w.At) > slowWait {
+			logged = true
+			g.log.Warn("a scanned page waits for the stream to be read past it", "watermark", w.At, "view", describe(g.view))
+		}
+		return false
+	})
+}
+
+// slowWait is how long a page may wait for the stream before it is logged.
+const slowWait = 15 * time.Second
+
+// describe renders a view for the log.
+func describe(v StreamView) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "listed=%v starts=%d", v.Listed, v.Starts)
+	for ref, s := range v.Shards {
+		fmt.Fprintf(&b, " shard %s positioned=%v caughtUp=%s start=%d;", ref.ShardID, s.Positioned, s.CaughtUp.Format(time.RFC3339Nano), s.Start)
+	}
+	for ref, e := range v.Ended {
+		fmt.Fprintf(&b, " ended %s at=%s start=%d;", ref.ShardID, e.At.Format(time.RFC3339Nano), e.Start)
+	}
+	return b.String()
 }
 
 // Release decides which images of a page go (Keep), and counts those as in

@@ -112,8 +112,10 @@ func New(cfg Config) *Snapshot {
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.NewUnregistered()
 	}
-	return &Snapshot{Gate: NewGate(cfg.Settle, cfg.Linger, nil), cfg: cfg, log: cfg.Logger.With("snapshot", cfg.Table.Table),
+	s := &Snapshot{Gate: NewGate(cfg.Settle, cfg.Linger, nil), cfg: cfg, log: cfg.Logger.With("snapshot", cfg.Table.Table),
 		m: cfg.Metrics, pace: newPacer(cfg.ReadRate), held: newHeldBytes(cfg.MaxHeldBytes)}
+	s.Gate.log = s.log
+	return s
 }
 
 // Action is what a source does about the snapshot at its start.
