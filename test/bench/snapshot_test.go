@@ -38,7 +38,7 @@ func (s snapshotResult) ratio() float64 { return s.rate() / s.ceiling }
 // the faster bare Scan.
 func BenchmarkSnapshot(b *testing.B) {
 	for b.Loop() {
-		benchSnapshot(b, 50_000)
+		benchSnapshot(b, 20_000)
 	}
 }
 
