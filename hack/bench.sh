@@ -9,6 +9,9 @@
 #   BENCH_IDLE=30s    how long the idle source is watched
 #   BENCH_LATENCY=20s how long items are written at 50 writes/s
 #
+# BenchmarkSnapshot compares the initial snapshot (snapshot.mode initial)
+# with a bare parallel Scan of the same table in the same run.
+#
 # The benchmarks are Go benchmarks (test/bench), run once each
 # (-benchtime 1x); they build the binary with go build and run it as a
 # process. On a small shared machine, compare the ratios within one run, and

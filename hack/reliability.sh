@@ -29,6 +29,10 @@ echo "reliability: running $mode (log: $log)" >&2
 status=0
 RELIABILITY_REPORT="$table" go test -count=1 -v -timeout "$timeout" -run "^$run\$" ./test/reliability/ >"$log" 2>&1 || status=$?
 
+if [[ $mode == full ]]; then
+	# The initial snapshot's consistency at 20,000 items, segments 1 and 4.
+	RELIABILITY_FULL=1 go test -count=1 -v -timeout 20m -run '^TestSnapshotThenStream' ./internal/snapshot/ >>"$log" 2>&1 || status=$?
+fi
 grep -E '^\s*--- (PASS|FAIL)' "$log" | grep -v '/.*/' || true
 echo
 echo "machine: $(nproc) CPUs, $(free -h | awk '/^Mem:/ {print $2 " RAM"}'), $(go version | cut -d' ' -f3)"

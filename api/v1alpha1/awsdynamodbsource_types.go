@@ -123,6 +123,41 @@ type AWSDynamoDBSourceSpec struct {
 	// the checkpoint moves past them.
 	// +optional
 	FilterCriteria *FilterCriteria `json:"filterCriteria,omitempty"`
+
+	// Snapshot, with mode initial, delivers the items the table holds when
+	// the source first starts (a parallel, consistent Scan), then the
+	// stream's changes from the moment the scan began. Extension to
+	// TriggerMesh's API.
+	// +optional
+	Snapshot *SnapshotSpec `json:"snapshot,omitempty"`
+}
+
+// Snapshot modes.
+const (
+	SnapshotModeNone    = "none"
+	SnapshotModeInitial = "initial"
+)
+
+// SnapshotSpec tunes the initial snapshot of the table.
+type SnapshotSpec struct {
+	// Mode is none (the default: changes only) or initial (on the first
+	// start, every item of the table, then the changes). A source that has
+	// a checkpoint already does not take a snapshot again.
+	// +kubebuilder:validation:Enum=none;initial
+	// +optional
+	Mode string `json:"mode,omitempty"`
+
+	// Segments is the number of parallel Scan segments, 1 to 256 (default 4).
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=256
+	// +optional
+	Segments *int32 `json:"segments,omitempty"`
+
+	// ReadRate caps the scan's read capacity units per second over every
+	// segment (a consistent read of 4 KB is one unit); 0 or unset: no cap.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	ReadRate *int32 `json:"readRate,omitempty"`
 }
 
 // Data formats: the shapes of the event data.

@@ -12,6 +12,7 @@ const (
 	DefaultBatchSize         = 1 // batched mode off
 	DefaultBatchLinger       = 5 * time.Millisecond
 	DefaultMaxBytesInFlight  = 128 << 20
+	DefaultSnapshotSegments  = 4
 )
 
 // GetStartingPosition returns the starting position, defaulted.
@@ -129,4 +130,28 @@ func (s *AWSDynamoDBSourceSpec) GetFilterPatterns() []string {
 		patterns[i] = f.Pattern
 	}
 	return patterns
+}
+
+// GetSnapshotMode returns snapshot.mode, none when unset.
+func (s *AWSDynamoDBSourceSpec) GetSnapshotMode() string {
+	if s.Snapshot == nil || s.Snapshot.Mode == "" {
+		return SnapshotModeNone
+	}
+	return s.Snapshot.Mode
+}
+
+// GetSnapshotSegments returns snapshot.segments, defaulted.
+func (s *AWSDynamoDBSourceSpec) GetSnapshotSegments() int {
+	if s.Snapshot == nil || s.Snapshot.Segments == nil {
+		return DefaultSnapshotSegments
+	}
+	return int(*s.Snapshot.Segments)
+}
+
+// GetSnapshotReadRate returns snapshot.readRate; 0 means no cap.
+func (s *AWSDynamoDBSourceSpec) GetSnapshotReadRate() int {
+	if s.Snapshot == nil || s.Snapshot.ReadRate == nil {
+		return 0
+	}
+	return int(*s.Snapshot.ReadRate)
 }

@@ -131,6 +131,25 @@ func (s *AWSDynamoDBSourceSpec) Validate() error {
 			add("polling.maxBytesInFlight", "%s is out of range: use 4Mi to 64Gi", q.String())
 		}
 	}
+	if sn := s.Snapshot; sn != nil {
+		switch sn.Mode {
+		case "", SnapshotModeNone:
+		case SnapshotModeInitial:
+			// The stream part starts where the scan began: a second
+			// starting point would leave a gap or a double.
+			if s.StartingPosition != "" && s.StartingPosition != DefaultStartingPosition {
+				add("startingPosition", "%s cannot go with snapshot.mode initial, whose changes start where the scan began: drop startingPosition (and startingTimestamp), or set snapshot.mode none", s.StartingPosition)
+			}
+		default:
+			add("snapshot.mode", "unknown mode %q: use none or initial", sn.Mode)
+		}
+		if sn.Segments != nil && (*sn.Segments < 1 || *sn.Segments > 256) {
+			add("snapshot.segments", "%d is out of range: use 1 to 256", *sn.Segments)
+		}
+		if sn.ReadRate != nil && *sn.ReadRate < 0 {
+			add("snapshot.readRate", "%d is negative: give read capacity units per second, or 0 for no cap", *sn.ReadRate)
+		}
+	}
 	if c := s.Checkpoint; c != nil {
 		switch c.Store {
 		case "", CheckpointStoreFile, CheckpointStoreKubernetes, CheckpointStoreMemory:

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
@@ -77,6 +78,19 @@ func NewStreamsClient(cfg aws.Config, endpointURL string) *dynamodbstreams.Clien
 	return dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) {
 		if endpointURL != "" {
 			o.BaseEndpoint = aws.String(endpointURL)
+		}
+	})
+}
+
+// NewDynamoDBClient returns the DynamoDB client of the initial snapshot's
+// Scan, built like the streams client. With an endpoint (DynamoDB Local,
+// LocalStack: one port serves both APIs) the response CRC32 check is off:
+// DynamoDB Local sends X-Amz-Crc32 on successful answers only.
+func NewDynamoDBClient(cfg aws.Config, endpointURL string) *dynamodb.Client {
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		if endpointURL != "" {
+			o.BaseEndpoint = aws.String(endpointURL)
+			o.DisableValidateResponseChecksum = true
 		}
 	})
 }

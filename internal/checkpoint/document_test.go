@@ -185,3 +185,25 @@ func TestConfigMapRequestsTimeOut(t *testing.T) {
 		t.Fatal("Get() from a server that never answers still waits after 10s: no request timeout")
 	}
 }
+
+func TestASnapshotsProgressIsSavedAndCopied(t *testing.T) {
+	s := State{ReadBefore: true, Snapshot: &Snapshot{ID: "abc", Segments: []Segment{
+		{After: map[string]map[string]string{"pk": {"S": "item-1"}}}, {Done: true}}}}
+	b, err := encode(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decode(b, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Snapshot == nil || got.Snapshot.ID != "abc" || len(got.Snapshot.Segments) != 2 ||
+		got.Snapshot.Segments[0].After["pk"]["S"] != "item-1" || !got.Snapshot.Segments[1].Done {
+		t.Fatalf("read back %+v", got.Snapshot)
+	}
+	c := s.Clone()
+	c.Snapshot.Segments[0].After["pk"]["S"] = "changed"
+	if s.Snapshot.Segments[0].After["pk"]["S"] != "item-1" {
+		t.Error("a clone shares the snapshot's saved keys")
+	}
+}

@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"context"
+	"maps"
 	"time"
 )
 
@@ -30,6 +31,32 @@ type State struct {
 	ReadBefore bool `json:"readBefore,omitempty"`
 	// Streams is keyed by stream ARN.
 	Streams map[string]*Stream `json:"streams,omitempty"`
+	// Snapshot is the progress of the initial snapshot (snapshot.mode
+	// initial); nil when the source takes none. It is saved before the
+	// first stream is, so that a State with streams and no snapshot is a
+	// source that never takes one.
+	Snapshot *Snapshot `json:"snapshot,omitempty"`
+}
+
+// Snapshot is the progress of the initial snapshot: a parallel Scan.
+type Snapshot struct {
+	// ID names this snapshot; it goes into every snapshot event's id, so
+	// that an item sent again after a restart keeps its id.
+	ID string `json:"id"`
+	// Done is set once every segment is scanned and delivered.
+	Done bool `json:"done,omitempty"`
+	// Segments are the Scan's segments, as many as it was started with.
+	Segments []Segment `json:"segments"`
+}
+
+// Segment is the progress of one Scan segment.
+type Segment struct {
+	// After is the LastEvaluatedKey of the last page whose items are all
+	// delivered, in DynamoDB's JSON ({"pk":{"S":"a"}}): the scan of the
+	// segment continues after it. Empty: from the segment's start.
+	After map[string]map[string]string `json:"after,omitempty"`
+	// Done is set once the segment is scanned and delivered to its end.
+	Done bool `json:"done,omitempty"`
 }
 
 // Stream is the progress over one stream.
@@ -70,5 +97,23 @@ func (s State) Clone() State {
 		}
 		out.Streams[arn] = &c
 	}
+	if s.Snapshot != nil {
+		out.Snapshot = s.Snapshot.Clone()
+	}
 	return out
+}
+
+// Clone returns a deep copy of s.
+func (s *Snapshot) Clone() *Snapshot {
+	c := &Snapshot{ID: s.ID, Done: s.Done, Segments: make([]Segment, len(s.Segments))}
+	for i, seg := range s.Segments {
+		c.Segments[i].Done = seg.Done
+		if seg.After != nil {
+			c.Segments[i].After = make(map[string]map[string]string, len(seg.After))
+			for name, v := range seg.After {
+				c.Segments[i].After[name] = maps.Clone(v)
+			}
+		}
+	}
+	return c
 }

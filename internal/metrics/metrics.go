@@ -40,6 +40,13 @@ type Metrics struct {
 	// began to fail in a way that is retried (the sink down, overloaded,
 	// unreachable), 0 while the sink takes events.
 	SinkFailingSince prometheus.Gauge
+
+	// The initial snapshot (snapshot.mode initial).
+	SnapshotItems        prometheus.Counter // items delivered (or settled) by the snapshot
+	SnapshotItemsSkipped prometheus.Counter // scanned items left out: the stream changed them
+	SnapshotSegments     prometheus.Gauge   // segments of the snapshot; 0 without one
+	SnapshotSegmentsDone prometheus.Gauge   // segments scanned and delivered to their end
+	SnapshotPagesHeld    prometheus.Gauge   // scanned pages waiting for the stream
 }
 
 // New creates the collectors and registers them on reg.
@@ -84,10 +91,21 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help: "1 while the table has a stream to read, 0 when it has none (disabled, or the table not found); absent until the source knows."}, nil),
 		SinkFailingSince: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "sink_failing_since_timestamp_seconds",
 			Help: "Unix time at which sending to the sink began to fail with errors that are retried; 0 while the sink takes events."}),
+		SnapshotItems: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "snapshot_items_total",
+			Help: "Items of the initial snapshot settled (delivered, filtered or dead-lettered)."}),
+		SnapshotItemsSkipped: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "snapshot_items_skipped_total",
+			Help: "Scanned items the initial snapshot left out because the stream changed them since the snapshot began (the change carries them)."}),
+		SnapshotSegments: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "snapshot_segments",
+			Help: "Scan segments of the initial snapshot; 0 when the source takes none."}),
+		SnapshotSegmentsDone: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "snapshot_segments_done",
+			Help: "Scan segments of the initial snapshot scanned and delivered to their end."}),
+		SnapshotPagesHeld: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "snapshot_pages_held",
+			Help: "Scanned pages the initial snapshot holds until the stream has been read past the moment they were read."}),
 	}
 	reg.MustRegister(m.EventsDelivered, m.EventsFailed, m.EventsRetried, m.EventsDropped, m.EventsDeadLettered, m.EventsFiltered, m.DeliveryLatency,
 		m.AWSCalls, m.AWSErrors, m.RecordsRead, m.RecordsSkipped, m.IteratorAge, m.CheckpointLag,
-		m.ShardsActive, m.ShardsFinished, m.TrimmedGaps, m.CheckpointSaves, m.StreamEnabled, m.SinkFailingSince)
+		m.ShardsActive, m.ShardsFinished, m.TrimmedGaps, m.CheckpointSaves, m.StreamEnabled, m.SinkFailingSince,
+		m.SnapshotItems, m.SnapshotItemsSkipped, m.SnapshotSegments, m.SnapshotSegmentsDone, m.SnapshotPagesHeld)
 	// Series with a known, fixed set of labels start at 0, so that a rate
 	// or an alert on them works before the first increment (an absent
 	// series is not a zero one).

@@ -118,3 +118,25 @@ func count(v float64) string {
 	}
 	return b.String()
 }
+
+// SnapshotLine is the line about the initial snapshot after the tick that
+// took cur (prev is the tick before): while it runs, its items, their rate
+// and the segments done; once, when it finishes; else "".
+func SnapshotLine(prev, cur Snapshot) string {
+	if cur.SnapSegments == 0 || (cur.SnapSegmentsDone >= cur.SnapSegments && prev.SnapSegmentsDone >= cur.SnapSegments) {
+		return ""
+	}
+	items := count(cur.SnapItems) + " items"
+	if cur.SnapItems == 1 {
+		items = "1 item"
+	}
+	segments := count(cur.SnapSegmentsDone) + "/" + count(cur.SnapSegments) + " segments done"
+	if cur.SnapSegmentsDone >= cur.SnapSegments {
+		return "snapshot finished: " + items + ", " + segments
+	}
+	parts := []string{items}
+	if secs := cur.At.Sub(prev.At).Seconds(); secs > 0 {
+		parts = append(parts, count(math.Max(0, cur.SnapItems-prev.SnapItems)/secs)+" items/s")
+	}
+	return "snapshot: " + strings.Join(append(parts, segments), ", ")
+}

@@ -94,3 +94,27 @@ func TestCount(t *testing.T) {
 		})
 	}
 }
+
+func TestSnapshotLine(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(secs int, items, segs, done float64) Snapshot {
+		return Snapshot{At: t0.Add(time.Duration(secs) * time.Second), SnapItems: items, SnapSegments: segs, SnapSegmentsDone: done}
+	}
+	cases := []struct {
+		name      string
+		prev, cur Snapshot
+		want      string
+	}{
+		{"no snapshot, no line", at(0, 0, 0, 0), at(5, 0, 0, 0), ""},
+		{"a running snapshot shows items, rate and segments", at(0, 1000, 4, 0), at(5, 6000, 4, 1), "snapshot: 6,000 items, 1,000 items/s, 1/4 segments done"},
+		{"its end is written once", at(0, 6000, 4, 3), at(5, 8000, 4, 4), "snapshot finished: 8,000 items, 4/4 segments done"},
+		{"after its end, nothing", at(0, 8000, 4, 4), at(5, 8000, 4, 4), ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := SnapshotLine(c.prev, c.cur); got != c.want {
+				t.Errorf("SnapshotLine = %q, want %q", got, c.want)
+			}
+		})
+	}
+}

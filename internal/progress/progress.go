@@ -46,6 +46,9 @@ func (r *Reporter) Run(ctx context.Context) error {
 				continue
 			}
 			if havePrev {
+				if line := SnapshotLine(prev, cur); line != "" {
+					fmt.Fprintln(r.Out, line)
+				}
 				var line string
 				line, caughtUp = Next(prev, cur, caughtUp)
 				if line != "" {

@@ -24,6 +24,10 @@ const (
 	metricTrimmedGaps  = "dynamodb_source_trimmed_gaps_total"
 	metricStream       = "dynamodb_source_stream_enabled"
 	metricSinkFailing  = "dynamodb_source_sink_failing_since_timestamp_seconds"
+
+	metricSnapItems        = "dynamodb_source_snapshot_items_total"
+	metricSnapSegments     = "dynamodb_source_snapshot_segments"
+	metricSnapSegmentsDone = "dynamodb_source_snapshot_segments_done"
 )
 
 // Snapshot is what the progress lines (and the adapter's status report,
@@ -55,6 +59,10 @@ type Snapshot struct {
 	// SinkFailingSince is when sending began to fail (retried failures);
 	// zero while the sink takes events.
 	SinkFailingSince time.Time
+
+	// The initial snapshot: items settled, segments and segments done (0
+	// segments: no snapshot).
+	SnapItems, SnapSegments, SnapSegmentsDone float64
 }
 
 // Take gathers g and reads a Snapshot from it, dated at.
@@ -97,6 +105,12 @@ func Take(g prometheus.Gatherer, at time.Time) (Snapshot, error) {
 			if v := sum(mf); v > 0 {
 				s.SinkFailingSince = time.Unix(0, int64(v*1e9)).UTC()
 			}
+		case metricSnapItems:
+			s.SnapItems = sum(mf)
+		case metricSnapSegments:
+			s.SnapSegments = sum(mf)
+		case metricSnapSegmentsDone:
+			s.SnapSegmentsDone = sum(mf)
 		case metricActive:
 			s.Active = sum(mf)
 		case metricFinished:

@@ -90,6 +90,16 @@ var rows = []Field{
 		Hint: "give a quantity of bytes such as 128Mi, from 4Mi",
 		Doc:  "bytes of records read and not yet delivered, over every shard of the process: reading waits while it is reached (size it to half the pod's memory)"},
 
+	{Path: "snapshot.mode", Kind: String, Default: v1alpha1.SnapshotModeNone,
+		Hint: "use none or initial",
+		Doc:  "initial: on the first start, send every item of the table (dynamodboperation SNAPSHOT), then the changes from the moment the scan began; needs dynamodb:Scan; see The initial snapshot"},
+	{Path: "snapshot.segments", Kind: Int32, Default: fmt.Sprintf("%d", v1alpha1.DefaultSnapshotSegments),
+		Hint: "give a whole number from 1 to 256",
+		Doc:  "parallel Scan segments of the snapshot"},
+	{Path: "snapshot.readRate", Kind: Int32, Default: "0: no cap",
+		Hint: "give read capacity units per second, 0 for no cap",
+		Doc:  "most read capacity units per second the snapshot's Scan consumes, over every segment"},
+
 	{Path: "checkpoint.store", Kind: String, Default: "file (CLI), kubernetes (controller)",
 		Hint: "use file, kubernetes or memory",
 		Doc:  "where progress is kept: file, kubernetes (a ConfigMap) or memory (nothing kept: a restart starts over)"},

@@ -18,6 +18,7 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/internal/event"
 	"github.com/dynamodb-source/dynamodb-source/internal/filter"
 	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
+	"github.com/dynamodb-source/dynamodb-source/internal/snapshot"
 	"github.com/dynamodb-source/dynamodb-source/internal/stream"
 )
 
@@ -40,6 +41,11 @@ type Config struct {
 	Store checkpoint.Store
 	// StreamsClient, when set, replaces the client built from the spec.
 	StreamsClient stream.Client
+	// ScanClient, when set, replaces the DynamoDB client of the snapshot.
+	ScanClient snapshot.ScanClient
+	// SnapshotPageLimit caps the items of a snapshot Scan page (tests
+	// make many pages of a small table); 0: snapshot.DefaultPageLimit.
+	SnapshotPageLimit int
 	// SessionName names assumed-role sessions.
 	SessionName string
 
@@ -91,8 +97,9 @@ func Run(ctx context.Context, cfg Config) error {
 		sender = s
 	}
 
-	client := cfg.StreamsClient
-	if client == nil {
+	client, scanClient := cfg.StreamsClient, cfg.ScanClient
+	wantScan := spec.GetSnapshotMode() == v1alpha1.SnapshotModeInitial && scanClient == nil
+	if client == nil || wantScan {
 		awsCfg, err := awsconfig.Load(ctx, awsconfig.Settings{
 			Table: table, Credentials: credentials(spec), AssumeRole: assumeRole(spec), SessionName: cfg.SessionName,
 		})
@@ -103,7 +110,12 @@ func Run(ctx context.Context, cfg Config) error {
 		if spec.Endpoint != nil {
 			endpoint = spec.Endpoint.URL
 		}
-		client = awsconfig.NewStreamsClient(awsCfg, endpoint)
+		if client == nil {
+			client = awsconfig.NewStreamsClient(awsCfg, endpoint)
+		}
+		if wantScan {
+			scanClient = awsconfig.NewDynamoDBClient(awsCfg, endpoint)
+		}
 	}
 
 	store := cfg.Store
@@ -175,18 +187,31 @@ func Run(ctx context.Context, cfg Config) error {
 	newProc := func(ref stream.ShardRef, ack func(string)) stream.Processor {
 		return newShardProcessor(sendCtx, ref, sender, conv, dispatch, ack, m, log, finish)
 	}
-	reader := stream.NewReader(client, table, store, newProc, stream.Options{
+	decoder := newDecoder(spec.GetDataFormat(), filt)
+	var snap *snapshot.Snapshot
+	if spec.GetSnapshotMode() == v1alpha1.SnapshotModeInitial {
+		snap = snapshot.New(snapshot.Config{
+			Table: table, Client: scanClient, Streams: client,
+			Segments: spec.GetSnapshotSegments(), ReadRate: spec.GetSnapshotReadRate(),
+			NewProcessor: newProc, Decoder: decoder, Logger: log, Metrics: m, PageLimit: cfg.SnapshotPageLimit,
+		})
+	}
+	opts := stream.Options{
 		StartingPosition:  spec.GetStartingPosition(),
 		StartingTimestamp: startingTS,
 		IdleInterval:      spec.GetIdleInterval(),
 		DiscoveryInterval: spec.GetDiscoveryInterval(),
 		MaxBytesInFlight:  spec.GetMaxBytesInFlight(),
-		Decoder:           newDecoder(spec.GetDataFormat(), filt),
+		Decoder:           decoder,
 		Logger:            log,
 		Metrics:           m,
 		Ready:             cfg.Ready,
 		NotReady:          cfg.NotReady,
-	})
+	}
+	if snap != nil {
+		opts.Watcher, opts.Companion = snap, snap
+	}
+	reader := stream.NewReader(client, table, store, newProc, opts)
 	if err := reader.Run(ctx); err != nil {
 		return err
 	}

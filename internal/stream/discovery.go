@@ -110,6 +110,9 @@ func (d *discovery) use(ctx context.Context, l listing) (finished bool) {
 		d.prog.prune(d.arn, listed)
 	}
 	d.start(ctx, d.known.shards, d.known.complete, d.look(d.known.shards, prunes(l)))
+	if d.known.complete {
+		d.r.opts.Watcher.Listed(d.arn)
+	}
 	if !d.disabled || len(d.running) > 0 || !d.known.complete {
 		return false
 	}
@@ -183,6 +186,7 @@ func (d *discovery) start(ctx context.Context, shards []types.Shard, complete bo
 		d.running[id] = true
 		ref := ShardRef{StreamARN: d.arn, ShardID: id}
 		sr := &shardReader{r: d.r, prog: d.prog, ref: ref, latest: latest[id], log: d.log.With("shard", id)}
+		d.r.opts.Watcher.ShardStarted(ref)
 		d.wg.Go(func() {
 			err := sr.run(ctx)
 			select {

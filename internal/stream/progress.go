@@ -225,3 +225,11 @@ func (p *progress) saveLoop(ctx context.Context, interval time.Duration) {
 		}
 	}
 }
+
+// setSnapshot replaces the snapshot's progress with a copy of snap.
+func (p *progress) setSnapshot(snap *checkpoint.Snapshot) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.state.Snapshot = snap.Clone()
+	p.dirty = true
+}

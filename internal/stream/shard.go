@@ -58,6 +58,7 @@ func (s *shardReader) run(ctx context.Context) error {
 		return err
 	}
 	s.log.Info("reading shard", "position", pos.Type, "after_sequence", pos.Sequence)
+	s.r.opts.Watcher.ShardPositioned(s.ref)
 
 	bo := backoff.Exponential{Base: s.r.opts.BackoffBase, Max: s.r.opts.BackoffMax}
 	reserve := int64(minReserve)
@@ -77,6 +78,7 @@ func (s *shardReader) run(ctx context.Context) error {
 		if s.perRecord > 0 {
 			in.Limit = aws.Int32(pageLimit(got, s.perRecord))
 		}
+		began := time.Now()
 		out, err := call(ctx, s.r, "GetRecords", func(ctx context.Context) (*dynamodbstreams.GetRecordsOutput, error) {
 			return s.r.client.GetRecords(ctx, in, s.r.opts.Decoder.into(&extra, &s.body, &size))
 		})
@@ -141,6 +143,15 @@ func (s *shardReader) run(ctx context.Context) error {
 				page, notBefore = skipBefore(page, notBefore)
 				m.RecordsSkipped.Add(float64(n - len(page.Records)))
 			}
+		}
+		var limit int32
+		if in.Limit != nil {
+			limit = *in.Limit
+		}
+		read := PageRead{Began: began, AtTip: atTip(len(out.Records), size, limit, out.NextShardIterator == nil), Records: page.Records}
+		if err := s.r.opts.Watcher.PageRead(ctx, s.ref, read); err != nil {
+			s.r.budget.release(got)
+			return err
 		}
 		if last := lastSequence(page); last != "" {
 			h.hold(last, got) // before Submit: its records may be acknowledged at once

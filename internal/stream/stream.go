@@ -59,9 +59,15 @@ func (r *Reader) readStream(ctx context.Context, prog *progress, arn string, fir
 			// A finished parent lets its children start; save first so a
 			// restart never reads a finished shard again.
 			prog.saveLogged(ctx)
+			ref := ShardRef{StreamARN: arn, ShardID: res.id}
 			if res.err == nil || errors.Is(res.err, errShardGone) {
 				finished = d.children(ctx, res.id)
+				// After its children started: a watcher never sees a
+				// moment without the shards that carry its changes on.
+				r.opts.Watcher.ShardEnded(ref)
 			} else {
+				// Before the reader starts again, which it reports anew.
+				r.opts.Watcher.ShardEnded(ref)
 				finished = d.run(ctx)
 			}
 		case <-tick.C:

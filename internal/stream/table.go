@@ -68,9 +68,13 @@ type Options struct {
 	// NotReady, when set, is called with the reason when checkpoint saves
 	// keep failing.
 	NotReady func(reason string)
-	Logger   *slog.Logger
-	Metrics  *metrics.Metrics
-	Now      func() time.Time
+	// Watcher, when set, observes the shard readers (see Watcher).
+	Watcher Watcher
+	// Companion, when set, runs beside the readers (see Companion).
+	Companion Companion
+	Logger    *slog.Logger
+	Metrics   *metrics.Metrics
+	Now       func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -106,6 +110,9 @@ func (o *Options) defaults() {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Watcher == nil {
+		o.Watcher = noWatcher{}
 	}
 }
 
@@ -145,7 +152,20 @@ func (r *Reader) Run(ctx context.Context) error {
 	parent := ctx
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
+	var companion Companion
+	if c := r.opts.Companion; c != nil {
+		snap, err := c.Begin(ctx, state)
+		if err != nil {
+			return err
+		}
+		if snap != nil {
+			state.Snapshot, companion = snap, c
+		}
+	}
 	prog := newProgress(state, r.store, r.log, r.m)
+	if companion != nil {
+		prog.dirty = true // saved with the first save, before any stream
+	}
 	prog.health = saveHealth{limit: r.opts.SaveFailuresBeforeNotReady, ready: r.opts.Ready, notReady: r.opts.NotReady, stop: stop}
 
 	listed, err := r.firstListStreams(ctx)
@@ -167,6 +187,13 @@ func (r *Reader) Run(ctx context.Context) error {
 		stopSaving()
 		wg.Wait()
 	}()
+	if companion != nil {
+		wg.Go(func() {
+			if err := companion.Run(ctx, companionCheckpoint{prog}); err != nil && ctx.Err() == nil {
+				stop(err)
+			}
+		})
+	}
 
 	bo := backoff.Exponential{Base: r.opts.BackoffBase, Max: r.opts.DiscoveryInterval}
 	for ctx.Err() == nil {

@@ -82,6 +82,11 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 			[]string{"delivery.deadLetterSink.uri", "opening dead-letter file", "give a path in a folder that exists"}},
 		{"a maxRecordAge that is not positive is refused", base(tableARN, "--delivery.maxRecordAge", "-1m"), 2,
 			[]string{"delivery.maxRecordAge", "not a positive duration", "such as 1h"}},
+		{"an unknown snapshot mode lists the valid ones", base(tableARN, "--snapshot.mode", "full"), 2, []string{"snapshot.mode", `unknown mode "full"`, "none or initial"}},
+		{"no snapshot segments is refused", base(tableARN, "--snapshot.mode", "initial", "--snapshot.segments", "0"), 2, []string{"snapshot.segments", "use 1 to 256"}},
+		{"too many snapshot segments is refused", base(tableARN, "--snapshot.mode", "initial", "--snapshot.segments", "257"), 2, []string{"snapshot.segments", "use 1 to 256"}},
+		{"a snapshot with a second starting point is refused", base(tableARN, "--snapshot.mode", "initial", "--startingPosition", "TRIM_HORIZON"), 2,
+			[]string{"startingPosition", "cannot go with snapshot.mode initial"}},
 		{"a positional argument is refused", append(base(tableARN), "extra"), 2, []string{"unknown command", "extra"}},
 	}
 	for _, tc := range cases {

@@ -32,6 +32,7 @@ func TestFaults(t *testing.T) {
 		run  func(*testing.T, *ddblocal.Server)
 	}{
 		{"kill9", testKill9},
+		{"snapshot-kill9", testSnapshotKill9},
 		{"sink-down", testSinkDown},
 		{"sink-503-half", testSink503Half},
 		{"sink-slow", testSinkSlow},
