@@ -462,11 +462,30 @@ type StreamStatus struct {
 	// until the adapter has looked.
 	// +optional
 	StreamEnabled *bool `json:"streamEnabled,omitempty"`
+	// Snapshot is the initial snapshot's progress (spec.snapshot.mode
+	// initial), while the adapter that takes it runs; absent otherwise.
+	// +optional
+	Snapshot *SnapshotStatus `json:"snapshot,omitempty"`
 	// Replicas are the adapter pods whose reports are counted.
 	Replicas int32 `json:"replicas"`
 	// ReportedAt is when the oldest report counted was made.
 	// +optional
 	ReportedAt *metav1.Time `json:"reportedAt,omitempty"`
+}
+
+// SnapshotStatus is the progress of the initial snapshot.
+type SnapshotStatus struct {
+	// Items are the table's items the snapshot has delivered (or
+	// filtered, or dead-lettered) since the adapter started.
+	Items int64 `json:"items"`
+	// Segments are the parallel Scan's segments; SegmentsDone those
+	// scanned and delivered to their end.
+	Segments     int32 `json:"segments"`
+	SegmentsDone int32 `json:"segmentsDone"`
+	// Done says every segment is done: the snapshot is complete and the
+	// source delivers the stream's changes only.
+	// +optional
+	Done bool `json:"done,omitempty"`
 }
 
 // CloudEventAttributes describes events a source emits.

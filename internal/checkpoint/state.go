@@ -51,9 +51,10 @@ type Snapshot struct {
 
 // Segment is the progress of one Scan segment.
 type Segment struct {
-	// After is the LastEvaluatedKey of the last page whose items are all
-	// delivered, in DynamoDB's JSON ({"pk":{"S":"a"}}): the scan of the
-	// segment continues after it. Empty: from the segment's start.
+	// After is where the scan of the segment continues, in DynamoDB's
+	// JSON ({"pk":{"S":"a"}}): the LastEvaluatedKey of the last page whose
+	// items are all settled, or the key of the last settled item of a page
+	// settled in part. Empty: from the segment's start.
 	After map[string]map[string]string `json:"after,omitempty"`
 	// Done is set once the segment is scanned and delivered to its end.
 	Done bool `json:"done,omitempty"`

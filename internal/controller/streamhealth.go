@@ -102,6 +102,14 @@ func sumReports(reports []streamreport.Report) *v1alpha1.StreamStatus {
 		if st.ReportedAt == nil || r.ReportedAt.Before(st.ReportedAt.Time) {
 			st.ReportedAt = &metav1.Time{Time: r.ReportedAt}
 		}
+		if sn := r.Snapshot; sn != nil {
+			if st.Snapshot == nil {
+				st.Snapshot = &v1alpha1.SnapshotStatus{}
+			}
+			st.Snapshot.Items += sn.Items
+			st.Snapshot.Segments = max(st.Snapshot.Segments, int32(sn.Segments))
+			st.Snapshot.SegmentsDone = max(st.Snapshot.SegmentsDone, int32(sn.SegmentsDone))
+		}
 		if r.Stream != streamreport.StreamUnknown {
 			known = true
 			enabled = enabled && r.Stream == streamreport.StreamEnabled
@@ -112,6 +120,9 @@ func sumReports(reports []streamreport.Report) *v1alpha1.StreamStatus {
 		someReading = someReading || (!r.CaughtUp && r.OpenShards > 0)
 	}
 	st.CaughtUp = someCaughtUp && !someReading
+	if sn := st.Snapshot; sn != nil {
+		sn.Done = sn.Segments > 0 && sn.SegmentsDone >= sn.Segments
+	}
 	st.IteratorAge = &metav1.Duration{Duration: time.Duration(age) * time.Second}
 	if known {
 		st.StreamEnabled = &enabled

@@ -7,6 +7,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
 	"github.com/dynamodb-source/dynamodb-source/internal/streamreport"
 )
 
@@ -109,5 +110,40 @@ func TestStreamStatusSumsReplicas(t *testing.T) {
 	}
 	if st.StreamEnabled == nil || !*st.StreamEnabled {
 		t.Errorf("streamEnabled %v", st.StreamEnabled)
+	}
+}
+
+// The snapshot's progress reaches status.stream: items add up over the
+// replicas, segments are the scan's, done once every segment is; without
+// a snapshot in any report there is none in the status.
+func TestStreamStatusShowsTheSnapshot(t *testing.T) {
+	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	report := func(sn *streamreport.Snapshot) streamreport.Report {
+		return streamreport.Report{OpenShards: 1, Stream: streamreport.StreamEnabled, ReportedAt: now.Add(-time.Second), Snapshot: sn}
+	}
+	tests := []struct {
+		name    string
+		reports map[string]streamreport.Report
+		want    *v1alpha1.SnapshotStatus
+	}{
+		{"no snapshot, no snapshot status",
+			map[string]streamreport.Report{"a": report(nil)}, nil},
+		{"a snapshot under way shows its items and segments",
+			map[string]streamreport.Report{"a": report(&streamreport.Snapshot{Items: 1500, Segments: 4, SegmentsDone: 1})},
+			&v1alpha1.SnapshotStatus{Items: 1500, Segments: 4, SegmentsDone: 1}},
+		{"every segment done is a done snapshot",
+			map[string]streamreport.Report{"a": report(&streamreport.Snapshot{Items: 20000, Segments: 4, SegmentsDone: 4})},
+			&v1alpha1.SnapshotStatus{Items: 20000, Segments: 4, SegmentsDone: 4, Done: true}},
+		{"items add up over the replicas",
+			map[string]streamreport.Report{"a": report(&streamreport.Snapshot{Items: 10, Segments: 4, SegmentsDone: 2}), "b": report(&streamreport.Snapshot{Items: 5, Segments: 4, SegmentsDone: 3})},
+			&v1alpha1.SnapshotStatus{Items: 15, Segments: 4, SegmentsDone: 3}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, _, _ := streamHealth(tt.reports, true, "x", now)
+			if (st.Snapshot == nil) != (tt.want == nil) || (tt.want != nil && *st.Snapshot != *tt.want) {
+				t.Errorf("status.stream.snapshot = %+v, want %+v", st.Snapshot, tt.want)
+			}
+		})
 	}
 }

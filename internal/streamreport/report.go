@@ -81,11 +81,25 @@ type Report struct {
 	SinkFailingSince time.Time `json:"sinkFailingSince,omitzero"`
 	// Stream is StreamUnknown, StreamEnabled or StreamNone.
 	Stream string `json:"stream,omitempty"`
+	// Snapshot is the initial snapshot's progress (snapshot.mode
+	// initial); nil without one running or done in this process.
+	Snapshot *Snapshot `json:"snapshot,omitempty"`
 	// Stopped marks the last report of an adapter that stopped: it stays
 	// the adapter's word until a new one reports, however old.
 	Stopped bool `json:"stopped,omitempty"`
 	// ReportedAt is when the report was made.
 	ReportedAt time.Time `json:"reportedAt"`
+}
+
+// Snapshot is the progress of the initial snapshot in one replica.
+type Snapshot struct {
+	// Items are the snapshot's items settled (delivered, filtered or
+	// dead-lettered) since the adapter started.
+	Items int64 `json:"items"`
+	// Segments and SegmentsDone are the scan's segments, and those scanned
+	// and delivered to their end.
+	Segments     int `json:"segments"`
+	SegmentsDone int `json:"segmentsDone"`
 }
 
 // same reports whether r and o say the same, whenever they were made:

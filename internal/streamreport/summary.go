@@ -41,6 +41,9 @@ func (s *summarizer) next(cur progress.Snapshot) Report {
 	if !cur.SinkFailingSince.IsZero() {
 		r.SinkFailingSince = cur.SinkFailingSince.UTC()
 	}
+	if cur.SnapSegments > 0 {
+		r.Snapshot = &Snapshot{Items: int64(cur.SnapItems), Segments: int(cur.SnapSegments), SegmentsDone: int(cur.SnapSegmentsDone)}
+	}
 	switch {
 	case !cur.StreamKnown:
 		r.Stream = StreamUnknown

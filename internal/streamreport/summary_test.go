@@ -89,3 +89,17 @@ func TestSummarizerReport(t *testing.T) {
 		t.Errorf("later report: last delivered %v, stream %q", r.LastDelivered, r.Stream)
 	}
 }
+
+// The snapshot's metrics make the report's snapshot; a source without one
+// (0 segments) reports none.
+func TestSummarizerSnapshot(t *testing.T) {
+	t0 := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	var s summarizer
+	if r := s.next(progress.Snapshot{At: t0, Active: 1}); r.Snapshot != nil {
+		t.Errorf("a source without a snapshot reports one: %+v", r.Snapshot)
+	}
+	r := s.next(progress.Snapshot{At: t0.Add(10 * time.Second), Active: 1, SnapItems: 1200, SnapSegments: 4, SnapSegmentsDone: 1})
+	if want := (Snapshot{Items: 1200, Segments: 4, SegmentsDone: 1}); r.Snapshot == nil || *r.Snapshot != want {
+		t.Errorf("snapshot %+v, want %+v", r.Snapshot, want)
+	}
+}
