@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
 )
@@ -51,6 +52,9 @@ func Load(ctx context.Context, s Settings) (aws.Config, error) {
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
 	}
+	// After the configuration is loaded, which applies AWS_CA_BUNDLE to
+	// the BuildableClient it finds there.
+	cfg.HTTPClient = oneWrite{next: cfg.HTTPClient}
 	// Before the STS copy below: STS's signature errors quote the same.
 	cfg.APIOptions = append(cfg.APIOptions, redactAPIErrors)
 	if s.AssumeRole != "" {
@@ -78,7 +82,24 @@ func NewStreamsClient(cfg aws.Config, endpointURL string) *dynamodbstreams.Clien
 		if endpointURL != "" {
 			o.BaseEndpoint = aws.String(endpointURL)
 		}
+		o.APIOptions = append(o.APIOptions, withoutUnusedMiddleware)
+		o.EndpointResolverV2 = &cachedEndpoint{next: o.EndpointResolverV2}
 	})
+}
+
+// withoutUnusedMiddleware takes out of every call's stack two steps that
+// do nothing for the reader: ClientRequestID draws a random invocation ID
+// for the SDK's retry bookkeeping (the reader makes its own retries), and
+// RecursionDetection looks up Lambda's environment to pass on its trace ID.
+// An idle shard makes four calls a second, each building and running its
+// stack afresh.
+func withoutUnusedMiddleware(s *middleware.Stack) error {
+	for _, id := range []string{"ClientRequestID", "RecursionDetection"} {
+		if _, err := s.Build.Remove(id); err != nil {
+			return fmt.Errorf("removing the SDK's %s middleware: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // tuneTransport suits one long-lived host with a few calls per shard per

@@ -3,6 +3,7 @@ package bench
 import (
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -21,6 +22,8 @@ var (
 		"how long the idle source of 1, 100 and 1,000 shards is watched")
 	shardsProfile = flag.Bool("bench.shardsProfile", false,
 		"save a CPU and a heap profile of the 1,000 idle shards in -bench.profile's folder")
+	shardsWrites = flag.Int("bench.shardsWrites", 100,
+		"after the idle window, how many records are written, 10 a second, each to a shard not written before, to time their delivery")
 )
 
 // shardCounts are the rows: how each cost grows with the shards.
@@ -49,8 +52,9 @@ func BenchmarkShardsIdle(b *testing.B) {
 }
 
 func benchShardsIdle(b *testing.B, n int) {
-	srv, _, _, arn := scriptedTable(b, n)
+	srv, _, shards, arn := scriptedTable(b, n)
 	sink := startSink(b)
+	sink.trackArrivals()
 	extra := []string{}
 	profiling := *shardsProfile && n == shardCounts[len(shardCounts)-1] && *profileDir != ""
 	if profiling {
@@ -84,24 +88,56 @@ func benchShardsIdle(b *testing.B, n int) {
 	}
 	p1, cpu1, t1 := polls(), p.cpu(), time.Now()
 	mem, _ := p.Memory()
+	if m := p.scrape(); m != nil {
+		b.Logf("%d idle shards: heap in use %.1f MiB, stacks %.1f MiB, %.0f goroutines, %.0f collections so far",
+			n, mib(int64(m["go_memstats_heap_inuse_bytes"])), mib(int64(m["go_memstats_stack_inuse_bytes"])),
+			m["go_goroutines"], m["go_gc_duration_seconds_count"])
+	}
 	if profiling {
 		save(b, "cpu-idle-1000-shards.pprof", prof)
 		save(b, "heap-idle-1000-shards.pprof", p.fetch("/debug/pprof/heap", 30*time.Second))
 	}
+	lat := rareWriteLatency(b, shards, sink)
 	p.stop()
 	rss.stop()
 	window := t1.Sub(t0)
 	r := shardsIdleResult{shards: n, window: window,
 		cpuPct:      100 * float64(cpu1-cpu0) / float64(window),
 		pollsPerSec: float64(p1-p0) / window.Seconds() / float64(n),
-		rss:         mem.RSS, hwm: rss.hwm}
-	b.Logf("%d idle shards over %s: CPU %.1f %% of a core, %.2f polls/s per shard, RSS %.1f MiB (peak %.1f)",
-		n, window.Round(time.Second), r.cpuPct, r.pollsPerSec, mib(r.rss), mib(r.hwm))
+		rss:         mem.RSS, hwm: rss.hwm, writes: len(lat)}
+	if len(lat) > 0 {
+		r.p50, r.p99, r.max = quantile(lat, .50), quantile(lat, .99), lat[len(lat)-1]
+	}
+	b.Logf("%d idle shards over %s: CPU %.1f %% of a core, %.2f polls/s per shard, RSS %.1f MiB (peak %.1f); "+
+		"%d rare writes: latency p50 %s p99 %s max %s",
+		n, window.Round(time.Second), r.cpuPct, r.pollsPerSec, mib(r.rss), mib(r.hwm), r.writes, r.p50, r.p99, r.max)
 	b.ReportMetric(0, "ns/op")
 	b.ReportMetric(r.cpuPct, "cpu-%")
 	b.ReportMetric(r.pollsPerSec, "polls/s/shard")
 	b.ReportMetric(mib(r.rss), "rss-MiB")
+	b.ReportMetric(ms(r.p99), "p99-ms")
 	results.addShardsIdle(r)
+}
+
+// rareWriteLatency writes -bench.shardsWrites records, 10 a second, each
+// to a shard not written before (round the shards again when there are
+// fewer), so that each lands on a shard that has been idle since the start,
+// and returns, sorted, the time from each write to its arrival at the sink.
+func rareWriteLatency(b *testing.B, shards []*fakestreams.Shard, sink *sink) []time.Duration {
+	n := *shardsWrites
+	if n <= 0 {
+		return nil
+	}
+	order := rand.New(rand.NewPCG(uint64(len(shards)), 14)).Perm(len(shards))
+	written := make(map[string]time.Time, n)
+	start := time.Now()
+	for i := range n {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / 10)))
+		pk := fmt.Sprintf("rare-%d", i)
+		shards[order[i%len(order)]].Append(fakestreams.Put(pk))
+		written["pk="+pk] = time.Now()
+	}
+	return sink.latencies(b, written)
 }
 
 // BenchmarkShardsDrain drains 50,000 small records spread over 1, 100 and
@@ -176,6 +212,9 @@ type shardsIdleResult struct {
 	cpuPct      float64
 	pollsPerSec float64
 	rss, hwm    int64
+
+	writes        int // rare writes timed after the idle window
+	p50, p99, max time.Duration
 }
 
 type shardsDrainResult struct {
