@@ -108,12 +108,19 @@ func withoutUnusedMiddleware(s *middleware.Stack) error {
 // endpoint is slow; with fewer idle connections kept than that, each burst
 // closed the extra ones and the next dialed them again (a tenth of the CPU
 // of 1,000 idle shards went to dialing). An idle connection costs about
-// 10 KiB.
+// 10 KiB. No more than that are open at once, either: at start-up a
+// thousand shards each ask for an iterator and a first page together, and
+// a connection each (its buffers and two goroutines) took the process to
+// 165 MiB for a moment, to close most of them again; calls beyond wait for
+// a connection (within their own deadline), and 256 in flight are more
+// than DynamoDB Streams' per-shard limit of five calls a second needs at
+// a few tens of milliseconds a call.
 const maxIdleConns = 256
 
 func tuneTransport(t *http.Transport) {
 	t.MaxIdleConns = maxIdleConns
 	t.MaxIdleConnsPerHost = maxIdleConns
+	t.MaxConnsPerHost = maxIdleConns
 	t.IdleConnTimeout = 90 * time.Second
 	t.ResponseHeaderTimeout = 30 * time.Second
 }

@@ -70,7 +70,10 @@ func benchShardsIdle(b *testing.B, n int) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	time.Sleep(2 * time.Second) // past start-up
+	// Past start-up, and past the ramp of the long-idle pause (two
+	// seconds at the idle interval, then about three growing to 900 ms,
+	// internal/stream/idle.go): the window sees idle shards as they stay.
+	time.Sleep(6 * time.Second)
 
 	polls := func() int {
 		t := 0
