@@ -14,7 +14,23 @@ const (
 	targetRareP99         = time.Second // or: p99 latency of a write to a long-idle shard, at most
 	targetBoundSlackMiB   = 40.0        // peak RSS over the byte bound, at most
 	defaultBoundMiB       = 128.0
+	targetBoundRateLoss   = 0.10 // drain rate lost to the byte bound, at most
 )
+
+// shardsMarkdownBlock renders the many-shards results with their targets,
+// or "" when none were measured.
+func (r *report) shardsMarkdownBlock() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.shardsIdle) == 0 && len(r.shardsDrain) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	r.machineLine(&b)
+	r.shardsMarkdown(&b)
+	writeTargets(&b, r.shardsTargets())
+	return b.String()
+}
 
 func (r *report) shardsMarkdown(b *strings.Builder) {
 	if len(r.shardsIdle) > 0 {
@@ -37,8 +53,11 @@ func (r *report) shardsMarkdown(b *strings.Builder) {
 		b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, s := range r.shardsDrain {
 			bound := s.bound
-			if bound == "" {
+			switch bound {
+			case "":
 				bound = "128Mi (default)"
+			case unbounded:
+				bound = unbounded + " (none, in effect)"
 			}
 			fmt.Fprintf(b, "| %s | %s | %s B | %s | %s | %s | %s | %.1f MiB | %.1f MiB |\n", thousands(s.shards), thousands(s.perShard),
 				thousands(max(s.item, 500)), bound, s.elapsed.Round(time.Millisecond), thousands(int(s.rate())), s.cpu.Round(10*time.Millisecond),
@@ -61,16 +80,30 @@ func (r *report) shardsTargets() [][3]string {
 			fmt.Sprintf("%.2f/s, p99 %s (%d writes)", s.pollsPerSec, fmtMS(s.p99), s.writes),
 			s.pollsPerSec >= targetIdlePollsPerSec || (s.writes > 0 && s.p99 <= targetRareP99))
 	}
-	for _, s := range r.shardsDrain {
-		if s.item == 0 {
-			continue
-		}
+	var bounded, free *shardsDrainResult
+	for i, s := range r.shardsDrain {
 		bound := defaultBoundMiB
-		if s.bound == "32Mi" {
+		switch s.bound {
+		case "":
+		case "32Mi":
 			bound = 32
+		default:
+			if s.item == 0 && s.shards == 100 {
+				free = &r.shardsDrain[i]
+			}
+			continue // no bound in effect
 		}
-		add(fmt.Sprintf("400 KB items, %d shards: peak RSS ≤ bound (%.0f MiB) + 40 MiB", s.shards, bound),
+		if s.item == 0 && s.shards == 100 && s.bound == "" {
+			bounded = &r.shardsDrain[i]
+		}
+		add(fmt.Sprintf("%s shards × %s records of %s B: peak RSS ≤ bound (%.0f MiB) + 40 MiB", thousands(s.shards), thousands(s.perShard),
+			thousands(max(s.item, 500)), bound),
 			fmt.Sprintf("%.1f MiB", mib(s.hwm)), mib(s.hwm) <= bound+targetBoundSlackMiB)
+	}
+	if bounded != nil && free != nil {
+		add("the byte bound costs ≤ 10 % of the drain rate (100 shards, default against "+unbounded+")",
+			fmt.Sprintf("%s against %s events/s (%+.0f %%)", thousands(int(bounded.rate())), thousands(int(free.rate())), 100*(bounded.rate()/free.rate()-1)),
+			bounded.rate() >= (1-targetBoundRateLoss)*free.rate())
 	}
 	return out
 }

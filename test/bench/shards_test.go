@@ -1,9 +1,11 @@
 package bench
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/fakestreams"
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/promtext"
 )
 
 // Issue 14: the cost of many shards in one process, on the scripted
@@ -144,8 +147,9 @@ func rareWriteLatency(b *testing.B, shards []*fakestreams.Shard, sink *sink) []t
 }
 
 // BenchmarkShardsDrain drains 50,000 small records spread over 1, 100 and
-// 1,000 shards, then 400 KB items over 100 shards (against the byte bound,
-// default and a quarter of it).
+// 1,000 shards (over 100 also without the byte bound, in effect), then 400
+// KB items over 100 shards (against the byte bound, default and a quarter
+// of it).
 func BenchmarkShardsDrain(b *testing.B) {
 	for _, n := range shardCounts {
 		b.Run(fmt.Sprintf("shards=%d", n), func(b *testing.B) {
@@ -153,6 +157,15 @@ func BenchmarkShardsDrain(b *testing.B) {
 				benchShardsDrain(b, shardsDrain{shards: n, perShard: 50_000 / n, item: 0})
 			}
 		})
+		if n == 100 {
+			// The same backlog without the byte bound, in effect: what
+			// the bound costs in drain rate.
+			b.Run(fmt.Sprintf("shards=%d/bound=%s", n, unbounded), func(b *testing.B) {
+				for b.Loop() {
+					benchShardsDrain(b, shardsDrain{shards: n, perShard: 50_000 / n, item: 0, bound: unbounded})
+				}
+			})
+		}
 	}
 	for _, bound := range []string{"", "32Mi"} {
 		b.Run("items=400KB/bound="+bound, func(b *testing.B) {
@@ -162,6 +175,9 @@ func BenchmarkShardsDrain(b *testing.B) {
 		})
 	}
 }
+
+// unbounded is a byte bound larger than any backlog of the benchmark.
+const unbounded = "64Gi"
 
 type shardsDrain struct {
 	shards, perShard, item int
@@ -184,8 +200,18 @@ func benchShardsDrain(b *testing.B, d shardsDrain) {
 	if d.bound != "" {
 		args = append(args, "--polling.maxBytesInFlight", d.bound)
 	}
+	profiling := *shardsProfile && *profileDir != "" && d.shards == 100 && d.item == 0 && d.bound == ""
+	if profiling {
+		args = append(args, "--pprof")
+	}
 	p := startSourceAt(b, srv.URL, arn, sink.URL, args...)
 	rss := p.sampleRSS()
+	peaks := p.sampleRuntime()
+	if profiling {
+		// Halfway through the drain, about.
+		time.Sleep(1500 * time.Millisecond)
+		save(b, "heap-drain-100-shards.pprof", p.fetch("/debug/pprof/heap", 30*time.Second))
+	}
 	select {
 	case <-reached:
 	case <-p.Done():
@@ -201,8 +227,11 @@ func benchShardsDrain(b *testing.B, d shardsDrain) {
 		b.Fatalf("the sink received %d duplicate events", dups)
 	}
 	r := shardsDrainResult{shardsDrain: d, elapsed: elapsed, cpu: cpu, hwm: rss.hwm, anon: rss.anon}
-	b.Logf("%d shards × %d records of %d B (bound %q): %s, %.0f ev/s, CPU %s, peak RSS %.1f MiB (anon %.1f)",
-		d.shards, d.perShard, max(d.item, 500), d.bound, elapsed.Round(time.Millisecond), r.rate(), cpu, mib(r.hwm), mib(r.anon))
+	rt := peaks.stop()
+	b.Logf("%d shards × %d records of %d B (bound %q): %s, %.0f ev/s, CPU %s, peak RSS %.1f MiB (anon %.1f); "+
+		"highest seen: heap in use %.1f MiB, stacks %.1f MiB, %.0f goroutines",
+		d.shards, d.perShard, max(d.item, 500), d.bound, elapsed.Round(time.Millisecond), r.rate(), cpu, mib(r.hwm), mib(r.anon),
+		mib(int64(rt.heap)), mib(int64(rt.stacks)), rt.goroutines)
 	b.ReportMetric(0, "ns/op")
 	b.ReportMetric(r.rate(), "ev/s")
 	b.ReportMetric(mib(r.hwm), "rss-MiB")
@@ -237,4 +266,50 @@ func save(b *testing.B, name string, data []byte) {
 		b.Fatal(err)
 	}
 	b.Logf("profile: %s", path)
+}
+
+// runtimePeaks are the highest of the Go runtime's gauges that /metrics
+// showed while sampled.
+type runtimePeaks struct{ heap, stacks, goroutines float64 }
+
+// sampleRuntime scrapes /metrics every 100 ms until stop, keeping the
+// highest heap in use, stack memory and goroutine count: where the memory
+// of a drain goes.
+func (s *source) sampleRuntime() *runtimeSampler {
+	r := &runtimeSampler{done: make(chan struct{}), stopped: make(chan struct{})}
+	go func() {
+		defer close(r.stopped)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-r.done:
+				return
+			case <-s.Done():
+				return
+			case <-t.C:
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			m, err := promtext.Scrape(ctx, http.DefaultClient, s.metrics+"/metrics")
+			cancel()
+			if err != nil {
+				continue
+			}
+			r.peaks.heap = max(r.peaks.heap, m["go_memstats_heap_inuse_bytes"])
+			r.peaks.stacks = max(r.peaks.stacks, m["go_memstats_stack_inuse_bytes"])
+			r.peaks.goroutines = max(r.peaks.goroutines, m["go_goroutines"])
+		}
+	}()
+	return r
+}
+
+type runtimeSampler struct {
+	done, stopped chan struct{}
+	peaks         runtimePeaks
+}
+
+func (r *runtimeSampler) stop() runtimePeaks {
+	close(r.done)
+	<-r.stopped
+	return r.peaks
 }
