@@ -17,7 +17,7 @@ const manyShards = 100
 // shards: a record then waits at most this (plus one call and its
 // delivery) to be read, so that the 99th percentile of the latency of a
 // rarely written shard stays under a second (docs/benchmarks.md).
-const maxIdlePause = 900 * time.Millisecond
+const maxIdlePause = 850 * time.Millisecond
 
 // idleStreak is how many empty reads in a row make a shard long-idle: two
 // seconds at the default interval.
