@@ -8,6 +8,11 @@
 #   BENCH_PROFILE=dir save CPU and heap profiles of the 50,000-record drains there
 #   BENCH_IDLE=30s    how long the idle source is watched
 #   BENCH_LATENCY=20s how long items are written at 50 writes/s
+#   BENCH_RUN=regexp  run only the benchmarks it matches (go test -bench):
+#                     BENCH_RUN=Shards for the many-shards rows alone (the
+#                     scripted server, no DynamoDB Local). Each of the two
+#                     blocks of docs/benchmarks.md is rewritten only by a run
+#                     that measured something of it.
 #
 # BenchmarkSnapshot compares the initial snapshot (snapshot.mode initial)
 # with a bare parallel Scan of the same table in the same run.
@@ -26,7 +31,7 @@ bin="$(mktemp -d)"
 trap 'rm -rf "$bin"' EXIT
 go test -c -o "$bin/bench.test" ./test/bench
 
-args=(-test.run '^$' -test.bench . -test.benchtime 1x -test.timeout "${BENCH_TIMEOUT:-60m}"
+args=(-test.run '^$' -test.bench "${BENCH_RUN:-.}" -test.benchtime 1x -test.timeout "${BENCH_TIMEOUT:-60m}"
 	-bench.doc "$PWD/docs/benchmarks.md"
 	-bench.idle "${BENCH_IDLE:-30s}" -bench.latency "${BENCH_LATENCY:-20s}")
 if [[ "${BENCH_LARGE:-}" == 1 ]]; then

@@ -31,3 +31,25 @@ func TestTuneGC(t *testing.T) {
 		})
 	}
 }
+
+func TestGCPercentFor(t *testing.T) {
+	const mib = 1 << 20
+	for _, tc := range []struct {
+		name       string
+		live       uint64
+		goroutines int
+		want       int
+	}{
+		{"a process of few goroutines keeps the default", 8 * mib, fewGoroutines, defaultGCPercent},
+		{"each goroutine beyond the few adds its allowance", 16 * mib, fewGoroutines + 1024, defaultGCPercent + 100},
+		{"the allowance is rounded up", 3 * mib, fewGoroutines + 1, defaultGCPercent + 1},
+		{"the target is bounded", 1 * mib, 100_000, maxGCPercent},
+		{"an empty heap keeps the default", 0, 100_000, defaultGCPercent},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := gcPercentFor(tc.live, tc.goroutines); got != tc.want {
+				t.Errorf("gcPercentFor(%d, %d) = %d, want %d", tc.live, tc.goroutines, got, tc.want)
+			}
+		})
+	}
+}

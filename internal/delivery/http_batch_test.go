@@ -1,10 +1,8 @@
 package delivery
 
 import (
-	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -13,6 +11,8 @@ import (
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/netcount"
 )
 
 // A batch, small or many times the connection's write buffer (streamed in
@@ -117,17 +117,6 @@ func TestHTTPSenderRejectsABatchWithAnInvalidEventWithoutSending(t *testing.T) {
 	}
 }
 
-// countingConn counts the writes on a connection.
-type countingConn struct {
-	net.Conn
-	writes *atomic.Int64
-}
-
-func (c countingConn) Write(p []byte) (int, error) {
-	c.writes.Add(1)
-	return c.Conn.Write(p)
-}
-
 // One event, one write: the headers and the body go out in one syscall
 // (net/http flushes the headers on their own, costing a syscall per event,
 // unless it knows the body is already in memory), with either transport.
@@ -139,15 +128,7 @@ func TestHTTPSenderWritesHeadersAndBodyAtOnce(t *testing.T) {
 	defer ts.Close()
 	forEachTransport(t, func(t *testing.T, netHTTP bool) {
 		var writes atomic.Int64
-		dial := (&net.Dialer{}).DialContext
-		s := newTestSender(t, ts.URL, HTTPOptions{netHTTP: netHTTP,
-			dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				c, err := dial(ctx, network, addr)
-				if err != nil {
-					return nil, err
-				}
-				return countingConn{Conn: c, writes: &writes}, nil
-			}})
+		s := newTestSender(t, ts.URL, HTTPOptions{netHTTP: netHTTP, dial: netcount.Dial(&writes)})
 		for i := range 3 {
 			before := writes.Load()
 			if err := s.Send(testContext(t), testEvent(t, "e-"+strconv.Itoa(i))); err != nil {

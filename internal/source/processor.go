@@ -31,7 +31,10 @@ const maxInFlightPerShard = 1024
 // that the reader's next GetRecords call overlaps with turning the last
 // page into events: done inline, the conversion paused reading for about a
 // tenth of the read time (see docs/benchmarks.md). The hand-over is
-// unbuffered, so at most one page more than before is held in memory.
+// unbuffered, so at most one page more than before is held in memory. The
+// goroutine starts with the first page or flush: an idle shard has none,
+// and among a thousand idle shards a goroutine each was a thousand stacks
+// for every garbage collection to scan.
 type shardProcessor struct {
 	ref  stream.ShardRef
 	d    *delivery.Dispatcher
@@ -49,6 +52,7 @@ type shardProcessor struct {
 	ctx       context.Context // the converter's; canceled by Close
 	stop      context.CancelFunc
 	done      chan struct{} // closed when the converter has returned
+	startOnce sync.Once     // starts the converter, or, in Close, stands for one that never ran
 	closeOnce sync.Once
 }
 
@@ -86,8 +90,12 @@ func newShardProcessor(sendCtx context.Context, ref stream.ShardRef, s delivery.
 	p.deadLetters = opts.DeadLetter != nil
 	p.d = delivery.NewDispatcher(sendCtx, s, opts)
 	p.ctx, p.stop = context.WithCancel(context.Background())
-	go p.convertLoop()
 	return p
+}
+
+// start starts the converter unless it runs or the processor is closed.
+func (p *shardProcessor) start() {
+	p.startOnce.Do(func() { go p.convertLoop() })
 }
 
 // Submit implements stream.Processor: it hands the page over, blocking
@@ -95,6 +103,7 @@ func newShardProcessor(sendCtx context.Context, ref stream.ShardRef, s delivery.
 // turn blocks while too many records are in flight. After Close it returns
 // ErrClosed.
 func (p *shardProcessor) Submit(ctx context.Context, page stream.Page) error {
+	p.start()
 	select {
 	case p.work <- work{page: page}:
 		return nil
@@ -107,6 +116,7 @@ func (p *shardProcessor) Submit(ctx context.Context, page stream.Page) error {
 
 // Flush implements stream.Processor. After Close it returns ErrClosed.
 func (p *shardProcessor) Flush(ctx context.Context) error {
+	p.start()
 	barrier := work{flushed: make(chan struct{})}
 	select {
 	case p.work <- barrier:
@@ -135,6 +145,7 @@ func (p *shardProcessor) Flush(ctx context.Context) error {
 func (p *shardProcessor) Close() error {
 	p.closeOnce.Do(func() {
 		p.stop()
+		p.startOnce.Do(func() { close(p.done) }) // never started: nothing to wait for
 		<-p.done
 		_ = p.d.Close()
 		// A finished shard's series would otherwise stay forever.

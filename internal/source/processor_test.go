@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -244,5 +245,27 @@ func TestProcessorRefusesSubmitAndFlushAfterClose(t *testing.T) {
 	}
 	if got := a.last(); got != "" {
 		t.Errorf("acknowledged %q after Close, want nothing", got)
+	}
+}
+
+// An idle shard costs no goroutine: the converter starts with the first
+// page, and a processor closed before any page closes without one.
+func TestProcessorOfAnIdleShardRunsNoGoroutine(t *testing.T) {
+	sink := senderFunc(func(context.Context, cloudevents.Event) error { return nil })
+	before := runtime.NumGoroutine()
+	procs := make([]*shardProcessor, 100)
+	for i := range procs {
+		procs[i] = newTestProcessor(t.Context(), sink, &acks{})
+	}
+	if n := runtime.NumGoroutine() - before; n >= len(procs) {
+		t.Errorf("%d idle processors added %d goroutines, want none for them", len(procs), n)
+	}
+	for _, p := range procs {
+		if err := p.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Submit(t.Context(), stream.Page{}); !errors.Is(err, ErrClosed) {
+			t.Fatalf("Submit after Close = %v, want ErrClosed", err)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/fakestreams"
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/poll"
 )
 
 // The byte bound holds across shards: with the sink stalled, the records
@@ -34,7 +35,7 @@ func TestBytesInFlightBoundReadingAcrossShards(t *testing.T) {
 	stop := r.start(s, opts)
 
 	read := func() int { return int(metrics.Value(r.m.RecordsRead)) }
-	waitFor(t, "the first records read", func() bool { return read() > 0 })
+	poll.Until(t, "the first records read", func() bool { return read() > 0 })
 	// Watch a while: the bound must hold however long reading goes on.
 	for range 30 {
 		time.Sleep(10 * time.Millisecond)
@@ -43,7 +44,7 @@ func TestBytesInFlightBoundReadingAcrossShards(t *testing.T) {
 		}
 	}
 	resume()
-	waitFor(t, "every record", func() bool { return s.count() == shards*perShard })
+	poll.Until(t, "every record", func() bool { return s.count() == shards*perShard })
 	if err := stop(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}

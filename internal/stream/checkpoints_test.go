@@ -27,6 +27,7 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
 	"github.com/dynamodb-source/dynamodb-source/internal/stream"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/fakestreams"
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/poll"
 )
 
 // The Reader and its checkpoints: what a listing that misses a stream, a
@@ -122,9 +123,9 @@ func TestAListingThatMissesTheStreamLosesNoProgressAndDoesNotJumpToLatest(t *tes
 	r.store = openFile(t, path)
 	first := newSink()
 	stop := r.start(first, opts)
-	waitFor(t, "reading the old stream", func() bool { return len(calls(r.srv, fakestreams.OpGetRecords, "a")) > 0 })
+	poll.Until(t, "reading the old stream", func() bool { return len(calls(r.srv, fakestreams.OpGetRecords, "a")) > 0 })
 	aSeqs := a.Append(puts("a", 3)...)
-	waitFor(t, "the first records", func() bool { return first.count() >= 3 })
+	poll.Until(t, "the first records", func() bool { return first.count() >= 3 })
 	if err := stop(); err != nil {
 		t.Fatalf("first Run: %v", err)
 	}
@@ -155,9 +156,9 @@ func TestAListingThatMissesTheStreamLosesNoProgressAndDoesNotJumpToLatest(t *tes
 			t.Errorf("second Run: %v", err)
 		}
 	}()
-	waitFor(t, "the listing that misses the old stream", func() bool { return proxy.omitted.Load() > 0 })
+	poll.Until(t, "the listing that misses the old stream", func() bool { return proxy.omitted.Load() > 0 })
 	proxy.omit.Store(nil)
-	waitFor(t, "both streams' records", func() bool { return second.count() >= 4 })
+	poll.Until(t, "both streams' records", func() bool { return second.count() >= 4 })
 	time.Sleep(100 * time.Millisecond)
 	second.wantShard(t, "a", aSeqs[3:])
 	second.wantShard(t, "b", bSeqs)
@@ -175,25 +176,25 @@ func TestAStreamAfterAForgottenOneIsReadWholeNotFromLatest(t *testing.T) {
 	opts := options()
 	opts.StartingPosition = v1alpha1.StartingPositionLatest
 	stop := r.start(s, opts)
-	waitFor(t, "reading the stream", func() bool { return len(calls(r.srv, fakestreams.OpGetRecords, "a")) > 0 })
+	poll.Until(t, "reading the stream", func() bool { return len(calls(r.srv, fakestreams.OpGetRecords, "a")) > 0 })
 	aSeqs := a.Append(puts("a", 2)...)
-	waitFor(t, "the first records", func() bool { return s.count() >= 2 })
+	poll.Until(t, "the first records", func() bool { return s.count() >= 2 })
 
 	// Disabled, read to its end, then expired: no stream is left.
 	old.Disable()
-	waitFor(t, "the old stream finished", func() bool {
+	poll.Until(t, "the old stream finished", func() bool {
 		st, _ := r.store.Load(context.Background())
 		return st.Streams[old.ARN] != nil && st.Streams[old.ARN].Finished
 	})
 	old.Delete()
-	waitFor(t, "the old stream forgotten", func() bool {
+	poll.Until(t, "the old stream forgotten", func() bool {
 		st, _ := r.store.Load(context.Background())
 		return len(st.Streams) == 0
 	})
 	// A stream enabled later, with records the reader has not seen yet.
 	b := r.srv.AddStream(fakestreams.StreamSpec{Table: "orders"}).AddShard("b", "")
 	bSeqs := b.Append(puts("b", 3)...)
-	waitFor(t, "the new stream's records", func() bool { return s.count() >= 5 })
+	poll.Until(t, "the new stream's records", func() bool { return s.count() >= 5 })
 	time.Sleep(50 * time.Millisecond)
 	if err := stop(); err != nil {
 		t.Fatal(err)
@@ -238,7 +239,7 @@ func TestSavesThatKeepFailingMakeTheSourceNotReady(t *testing.T) {
 	opts.SaveFailuresBeforeNotReady = 3
 	s := newSink()
 	stop := r.start(s, opts)
-	waitFor(t, "the first records", func() bool { return s.count() >= 2 })
+	poll.Until(t, "the first records", func() bool { return s.count() >= 2 })
 	if ready, reasons := rd.state(); !ready || len(reasons) != 0 {
 		t.Fatalf("while saves work: ready %v, reasons %q; want ready", ready, reasons)
 	}
@@ -249,12 +250,12 @@ func TestSavesThatKeepFailingMakeTheSourceNotReady(t *testing.T) {
 		t.Fatal(err)
 	}
 	sh.Append(puts("s-more", 2)...)
-	waitFor(t, "not ready", func() bool { ready, reasons := rd.state(); return !ready && len(reasons) > 0 })
+	poll.Until(t, "not ready", func() bool { ready, reasons := rd.state(); return !ready && len(reasons) > 0 })
 	_, reasons := rd.state()
 	if len(reasons) != 1 || !strings.Contains(reasons[0], "saving checkpoints failed 3 times in a row") || !strings.Contains(reasons[0], "database not open") {
 		t.Errorf("not-ready reasons %q; want one naming the failed saves and their error", reasons)
 	}
-	waitFor(t, "the records after the failure", func() bool { return s.count() >= 4 })
+	poll.Until(t, "the records after the failure", func() bool { return s.count() >= 4 })
 	if err := stop(); err != nil {
 		t.Fatalf("Run: %v; a failing store is no reason to stop", err)
 	}
@@ -278,7 +279,7 @@ func TestACallHeldOpenIsTimedOutAndRetried(t *testing.T) {
 	opts := options()
 	opts.CallTimeout = 200 * time.Millisecond
 	stop := r.start(s, opts)
-	waitFor(t, "every record despite the held call", func() bool { return s.count() >= 3 })
+	poll.Until(t, "every record despite the held call", func() bool { return s.count() >= 3 })
 	time.Sleep(50 * time.Millisecond)
 	_ = stop()
 	s.wantShard(t, "s", seqs)

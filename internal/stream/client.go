@@ -31,14 +31,18 @@ func (e *callTimeoutError) Error() string {
 	return fmt.Sprintf("%s did not answer within %s: %v", e.op, e.after, e.err)
 }
 
-// call makes one AWS call under its own deadline, counting it and its
-// failure in the metrics. A call that fails because ctx ended is not a
+// call makes one AWS call under its own deadline, on one of r's callers
+// (callers.go), counting it and its failure in the metrics. A call that fails because ctx ended is not a
 // failure of the service and is not counted as one.
 func call[T any](ctx context.Context, r *Reader, op string, do func(context.Context) (T, error)) (T, error) {
 	r.m.AWSCalls.WithLabelValues(op).Inc()
 	callCtx, cancel := context.WithTimeout(ctx, r.opts.CallTimeout)
 	defer cancel()
-	out, err := do(callCtx)
+	var (
+		out T
+		err error
+	)
+	r.callers.do(func() { out, err = do(callCtx) })
 	if err == nil {
 		return out, nil
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/fakestreams"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/kubetest"
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/poll"
 )
 
 // kubeStore returns a checkpoint store of the source named sample in ns, as
@@ -61,7 +62,7 @@ func TestACheckpointConflictStopsTheReaderWithoutOverwriting(t *testing.T) {
 	go func() { done <- r.reader(s, opts).Run(runCtx) }()
 
 	other := kubeStore(t, ns)
-	waitFor(t, "the first records saved", func() bool {
+	poll.Until(t, "the first records saved", func() bool {
 		got, err := other.Load(ctx)
 		return err == nil && got.Streams[st.ARN] != nil && got.Streams[st.ARN].Shards["s"].Sequence == first[1]
 	})

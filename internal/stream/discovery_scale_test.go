@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/fakestreams"
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/poll"
 )
 
 // A stream of hundreds of shards: at a shard's end its children are asked
@@ -38,12 +39,12 @@ func TestChildrenOfAFinishedShardAreFoundByShardFilter(t *testing.T) {
 			opts.DiscoveryInterval = time.Hour
 			opts.IdleInterval = 200 * time.Millisecond // 150 shards polled
 			stop := r.start(s, opts)
-			waitFor(t, "the first records", func() bool { return s.count() == open+3 })
+			poll.Until(t, "the first records", func() bool { return s.count() == open+3 })
 
 			children := p.Split(2)
 			c0 := children[0].Append(puts("c0", 2)...)
 			c1 := children[1].Append(puts("c1", 2)...)
-			waitFor(t, "the children's records", func() bool { return s.count() == open+7 })
+			poll.Until(t, "the children's records", func() bool { return s.count() == open+7 })
 			if err := stop(); err != nil {
 				t.Fatalf("Run: %v", err)
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/internal/checkpoint"
 	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/fakestreams"
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/poll"
 )
 
 // The Reader's recovery from what AWS does to a long-running reader:
@@ -42,7 +43,7 @@ func TestExpiredIteratorResumesRightAfterTheLastRecordRead(t *testing.T) {
 	s.ackIf = func(string, int) bool { return false }
 	stop := r.start(s, options())
 
-	waitFor(t, "every record", func() bool { return s.count() >= 10 })
+	poll.Until(t, "every record", func() bool { return s.count() >= 10 })
 	time.Sleep(50 * time.Millisecond)
 	_ = stop()
 	s.wantShard(t, "s", seqs)
@@ -86,7 +87,7 @@ func TestAtTimestampKeepsSkippingAfterAnExpiredIteratorOrATrim(t *testing.T) {
 	opts.StartingTimestamp = t0.Add(7 * time.Minute)
 	stop := r.start(s, opts)
 
-	waitFor(t, "the records from the timestamp on", func() bool { return s.count() >= 3 })
+	poll.Until(t, "the records from the timestamp on", func() bool { return s.count() >= 3 })
 	time.Sleep(50 * time.Millisecond)
 	_ = stop()
 	s.wantShard(t, "s", seqs[7:])
@@ -113,7 +114,7 @@ func TestTrimmedCheckpointContinuesAtTrimHorizonAndCountsTheGap(t *testing.T) {
 	s := newSink()
 	stop := r.start(s, options())
 
-	waitFor(t, "the records left", func() bool { return s.count() >= 5 })
+	poll.Until(t, "the records left", func() bool { return s.count() >= 5 })
 	time.Sleep(50 * time.Millisecond)
 	_ = stop()
 	s.wantShard(t, "s", seqs[5:])
@@ -142,7 +143,7 @@ func TestRecordsTrimmedWhileReadingContinueAtTrimHorizonAndCountTheGap(t *testin
 	s := newSink()
 	stop := r.start(s, options())
 
-	waitFor(t, "the records left", func() bool { return s.count() >= 6 })
+	poll.Until(t, "the records left", func() bool { return s.count() >= 6 })
 	time.Sleep(50 * time.Millisecond)
 	_ = stop()
 	s.wantShard(t, "s", append(seqs[:2:2], seqs[6:]...))
@@ -217,7 +218,7 @@ func TestThrottlingServerErrorsAndResetsLoseAndDuplicateNothing(t *testing.T) {
 	s := newSink()
 	stop := r.start(s, options())
 
-	waitFor(t, "the first records", func() bool { return s.count() >= 25 })
+	poll.Until(t, "the first records", func() bool { return s.count() >= 25 })
 	// Writes go on while the reader struggles; c1 splits into g.
 	want["c1"] = append(want["c1"], c1.Append(puts("c1-more", 10)...)...)
 	want["c2"] = append(want["c2"], c2.Append(puts("c2-more", 10)...)...)
@@ -228,14 +229,14 @@ func TestThrottlingServerErrorsAndResetsLoseAndDuplicateNothing(t *testing.T) {
 	for _, seqs := range want {
 		total += len(seqs)
 	}
-	waitFor(t, "every record", func() bool { return s.count() >= total })
+	poll.Until(t, "every record", func() bool { return s.count() >= total })
 
 	// Stop the faults, and wait until every reader still running made a
 	// call after its last fault: each error it got is counted by then.
 	mu.Lock()
 	quiet = true
 	mu.Unlock()
-	waitFor(t, "calls after the faults stopped", func() bool {
+	poll.Until(t, "calls after the faults stopped", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return after["GetRecords/c2"] > 0 && after["GetRecords/g"] > 0 && after["DescribeStream/"] > 0
@@ -270,13 +271,13 @@ func TestVanishedShardIsFinishedAndReadingGoesOn(t *testing.T) {
 	s := newSink()
 	stop := r.start(s, options())
 
-	waitFor(t, "the first records", func() bool { return s.count() >= 5 })
+	poll.Until(t, "the first records", func() bool { return s.count() >= 5 })
 	// x's records expired and x is gone; its child z was already listed.
 	x.Delete()
 	z := st.AddShard("z", "x")
 	zSeqs := z.Append(puts("z", 2)...)
 	ySeqs = append(ySeqs, y.Append(puts("y-more", 2)...)...)
-	waitFor(t, "the child's and the other shard's records", func() bool { return s.count() >= 9 })
+	poll.Until(t, "the child's and the other shard's records", func() bool { return s.count() >= 9 })
 	time.Sleep(50 * time.Millisecond)
 	_ = stop()
 	s.wantShard(t, "x", xSeqs)
@@ -298,9 +299,9 @@ func TestRecordsReadFromAVanishedShardAreStillDelivered(t *testing.T) {
 	resume := s.pause()
 	stop := r.start(s, options())
 
-	waitFor(t, "polling x", func() bool { return len(calls(r.srv, fakestreams.OpGetRecords, "x")) > 0 })
+	poll.Until(t, "polling x", func() bool { return len(calls(r.srv, fakestreams.OpGetRecords, "x")) > 0 })
 	xSeqs := x.Append(puts("x", 3)...)
-	waitFor(t, "x's records read", func() bool {
+	poll.Until(t, "x's records read", func() bool {
 		for _, c := range calls(r.srv, fakestreams.OpGetRecords, "x") {
 			if c.Records > 0 {
 				return true
@@ -309,7 +310,7 @@ func TestRecordsReadFromAVanishedShardAreStillDelivered(t *testing.T) {
 		return false
 	})
 	x.Delete()
-	waitFor(t, "x found gone", func() bool {
+	poll.Until(t, "x found gone", func() bool {
 		for _, c := range calls(r.srv, fakestreams.OpGetRecords, "x") {
 			if c.Err == "ResourceNotFoundException" {
 				return true
@@ -319,7 +320,7 @@ func TestRecordsReadFromAVanishedShardAreStillDelivered(t *testing.T) {
 	})
 	time.Sleep(20 * time.Millisecond)
 	resume()
-	waitFor(t, "x's records", func() bool { return s.count() >= 3 })
+	poll.Until(t, "x's records", func() bool { return s.count() >= 3 })
 	_ = stop()
 	s.wantShard(t, "x", xSeqs)
 }
@@ -348,7 +349,7 @@ func TestRestartResumesAfterTheAcknowledgedRecordsOnly(t *testing.T) {
 	first := newSink()
 	first.ackIf = func(shard string, n int) bool { return shard == "p" || n <= 3 }
 	stop := r.start(first, options())
-	waitFor(t, "every record handed over", func() bool { return first.count() >= 16 })
+	poll.Until(t, "every record handed over", func() bool { return first.count() >= 16 })
 	if err := stop(); err != nil {
 		t.Fatalf("first Run: %v", err)
 	}
@@ -362,7 +363,7 @@ func TestRestartResumesAfterTheAcknowledgedRecordsOnly(t *testing.T) {
 	mark := len(r.srv.Log())
 	second := newSink()
 	stop = r.start(second, options())
-	waitFor(t, "the unacknowledged records again", func() bool { return second.count() >= 6 })
+	poll.Until(t, "the unacknowledged records again", func() bool { return second.count() >= 6 })
 	time.Sleep(50 * time.Millisecond)
 	_ = stop()
 	second.wantShard(t, "p", nil)
@@ -386,7 +387,7 @@ func TestUnknownGetRecordsErrorTakesAFreshIteratorAndLosesNothing(t *testing.T) 
 	seqs := sh.Append(puts("a", 3)...)
 	s := newSink()
 	stop := r.start(s, options())
-	waitFor(t, "the first records", func() bool { return s.count() >= 3 })
+	poll.Until(t, "the first records", func() bool { return s.count() >= 3 })
 
 	// From now on, the old iterator is refused as damaged.
 	var failed atomic.Int32
@@ -398,7 +399,7 @@ func TestUnknownGetRecordsErrorTakesAFreshIteratorAndLosesNothing(t *testing.T) 
 		return fakestreams.Fault{}
 	})
 	seqs = append(seqs, sh.Append(puts("b", 2)...)...)
-	waitFor(t, "the records after the error", func() bool { return s.count() >= 5 })
+	poll.Until(t, "the records after the error", func() bool { return s.count() >= 5 })
 	time.Sleep(50 * time.Millisecond)
 	_ = stop()
 	s.wantShard(t, "a", seqs)

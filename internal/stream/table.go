@@ -126,6 +126,7 @@ type Reader struct {
 	log     *slog.Logger
 	m       *metrics.Metrics
 	budget  *budget
+	callers *callers     // run the AWS calls
 	active  atomic.Int64 // shard readers running
 }
 
@@ -135,6 +136,7 @@ func NewReader(client Client, table v1alpha1.TableARN, store checkpoint.Store, n
 	return &Reader{
 		client: client, table: table, store: store, newProc: newProc, opts: opts,
 		log: opts.Logger.With("table", table.Table), m: opts.Metrics, budget: newBudget(opts.MaxBytesInFlight),
+		callers: newCallers(),
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/dynamodb-source/dynamodb-source/internal/metrics"
 	"github.com/dynamodb-source/dynamodb-source/internal/stream"
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/fakestreams"
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/poll"
 )
 
 // The Reader's behaviour against a scripted DynamoDB Streams server: shard
@@ -33,7 +34,7 @@ func TestParentShardIsReadToItsEndBeforeItsChildren(t *testing.T) {
 	s := newSink()
 	stop := r.start(s, options())
 
-	waitFor(t, "every record", func() bool { return s.count() == 11 })
+	poll.Until(t, "every record", func() bool { return s.count() == 11 })
 	time.Sleep(50 * time.Millisecond) // a few more polls: nothing may come twice
 	if err := stop(); err != nil {
 		t.Fatalf("Run: %v", err)
@@ -84,7 +85,7 @@ func TestDescribeStreamAndListStreamsPaginateFully(t *testing.T) {
 	s := newSink()
 	stop := r.start(s, options())
 
-	waitFor(t, "every record of the newest stream", func() bool { return s.count() >= 10 })
+	poll.Until(t, "every record of the newest stream", func() bool { return s.count() >= 10 })
 	time.Sleep(50 * time.Millisecond)
 	_ = stop()
 	for id, seqs := range want {
@@ -119,7 +120,7 @@ func TestLatestFirstStartSkipsThePastAndClosedShards(t *testing.T) {
 	opts.StartingPosition = v1alpha1.StartingPositionLatest
 	stop := r.start(s, opts)
 
-	waitFor(t, "a LATEST iterator on the open shard", func() bool {
+	poll.Until(t, "a LATEST iterator on the open shard", func() bool {
 		its := calls(r.srv, fakestreams.OpGetShardIterator, "c")
 		return len(its) > 0 && its[0].Err == ""
 	})
@@ -127,7 +128,7 @@ func TestLatestFirstStartSkipsThePastAndClosedShards(t *testing.T) {
 		t.Errorf("open shard iterator %s, want LATEST", it.IteratorType)
 	}
 	newSeqs := c.Append(puts("new", 2)...)
-	waitFor(t, "the new records", func() bool { return s.count() >= 2 })
+	poll.Until(t, "the new records", func() bool { return s.count() >= 2 })
 	time.Sleep(50 * time.Millisecond)
 	_ = stop()
 	s.wantShard(t, "c", newSeqs)
@@ -159,7 +160,7 @@ func TestAtTimestampSkipsRecordsBeforeTheTimestamp(t *testing.T) {
 	opts.StartingTimestamp = t0.Add(5 * time.Minute)
 	stop := r.start(s, opts)
 
-	waitFor(t, "the records from the timestamp on", func() bool { return s.count() >= 5 })
+	poll.Until(t, "the records from the timestamp on", func() bool { return s.count() >= 5 })
 	time.Sleep(50 * time.Millisecond)
 	_ = stop()
 	s.wantShard(t, "open", seqs[5:])
@@ -179,14 +180,14 @@ func TestChildShardDiscoveredLaterIsReadFromTrimHorizon(t *testing.T) {
 	opts.StartingPosition = v1alpha1.StartingPositionLatest
 	stop := r.start(s, opts)
 
-	waitFor(t, "a LATEST iterator on shard a", func() bool { return len(calls(r.srv, fakestreams.OpGetRecords, "a")) > 0 })
+	poll.Until(t, "a LATEST iterator on shard a", func() bool { return len(calls(r.srv, fakestreams.OpGetRecords, "a")) > 0 })
 	aSeqs := a.Append(puts("a", 1)...)
 	// The child's records are written before the parent closes, so they all
 	// exist before the reader may take the child's first iterator.
 	b := st.AddShard("b", "a")
 	bSeqs := b.Append(puts("b", 3)...)
 	a.Close()
-	waitFor(t, "the parent's and the child's records", func() bool { return s.count() >= 4 })
+	poll.Until(t, "the parent's and the child's records", func() bool { return s.count() >= 4 })
 	time.Sleep(50 * time.Millisecond)
 	_ = stop()
 	s.wantShard(t, "a", aSeqs)
@@ -206,7 +207,7 @@ func TestReplacedStreamIsReadWholeAfterTheOldOneIsFinished(t *testing.T) {
 	opts.StartingPosition = v1alpha1.StartingPositionLatest
 	stop := r.start(s, opts)
 
-	waitFor(t, "reading the first stream", func() bool { return len(calls(r.srv, fakestreams.OpGetRecords, "a")) > 0 })
+	poll.Until(t, "reading the first stream", func() bool { return len(calls(r.srv, fakestreams.OpGetRecords, "a")) > 0 })
 	aSeqs := a.Append(puts("a", 2)...)
 	// Disabling and re-enabling the stream on the table: the old stream is
 	// disabled (its shards closed), a new one with a new ARN is listed. Its
@@ -220,7 +221,7 @@ func TestReplacedStreamIsReadWholeAfterTheOldOneIsFinished(t *testing.T) {
 	}
 	bSeqs := b.Append(bRecs...)
 
-	waitFor(t, "both streams' records", func() bool { return s.count() >= 5 })
+	poll.Until(t, "both streams' records", func() bool { return s.count() >= 5 })
 	time.Sleep(50 * time.Millisecond)
 	_ = stop()
 	s.wantShard(t, "a", aSeqs)
@@ -247,9 +248,9 @@ func TestStreamEnabledFollowsTheTable(t *testing.T) {
 			return len(got) == 1 && metrics.Value(got[0]) == want
 		}
 	}
-	waitFor(t, "stream_enabled 1", enabled(1))
+	poll.Until(t, "stream_enabled 1", enabled(1))
 	st.Disable()
-	waitFor(t, "stream_enabled 0 after the stream is disabled", enabled(0))
+	poll.Until(t, "stream_enabled 0 after the stream is disabled", enabled(0))
 }
 
 func TestStartupErrorsAreTypedAndKeepSecretsOut(t *testing.T) {
@@ -349,10 +350,10 @@ func TestReaderCallsOnlyTheFourStreamsActions(t *testing.T) {
 	st.AddShard("c", "p").Append(puts("c", 2)...)
 	s := newSink()
 	stop := r.start(s, options())
-	waitFor(t, "every record", func() bool { return s.count() == 4 })
+	poll.Until(t, "every record", func() bool { return s.count() == 4 })
 	st.Disable()
 	r.srv.AddStream(fakestreams.StreamSpec{Table: "orders"}).AddShard("n", "").Append(puts("n", 1)...)
-	waitFor(t, "the replacement stream's record", func() bool { return s.count() == 5 })
+	poll.Until(t, "the replacement stream's record", func() bool { return s.count() == 5 })
 	_ = stop()
 
 	got := r.srv.Calls()
@@ -385,7 +386,7 @@ func TestIdlePollingStaysWithinOneCallPerIdleIntervalPerShard(t *testing.T) {
 	opts := options()
 	opts.IdleInterval = idle
 	stop := r.start(newSink(), opts)
-	waitFor(t, "both shards polled", func() bool {
+	poll.Until(t, "both shards polled", func() bool {
 		return len(calls(r.srv, fakestreams.OpGetRecords, "s1")) > 0 && len(calls(r.srv, fakestreams.OpGetRecords, "s2")) > 0
 	})
 

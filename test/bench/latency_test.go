@@ -51,22 +51,9 @@ func benchLatency(b *testing.B) {
 	}
 	rate := float64(n) / time.Since(start).Seconds()
 
-	deadline := time.Now().Add(30 * time.Second)
-	for sink.events.Load() < int64(n) && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	arrived := sink.arrivalsCopy()
-	lat := make([]time.Duration, 0, n)
-	for subject, at := range written {
-		got, ok := arrived[subject]
-		if !ok {
-			b.Fatalf("the change of %s never arrived (%d of %d arrived)", subject, len(arrived), n)
-		}
-		lat = append(lat, got.Sub(at))
-	}
+	lat := sink.latencies(b, written)
 	m := p.scrape()
 	p.stop()
-	slices.Sort(lat)
 
 	r := &latencyResult{writes: n, rate: rate, p50: quantile(lat, .50), p90: quantile(lat, .90), p99: quantile(lat, .99),
 		max: lat[len(lat)-1], min: lat[0], getRecords: m[`dynamodb_source_aws_calls_total{operation="GetRecords"}`]}
@@ -80,6 +67,27 @@ func benchLatency(b *testing.B) {
 }
 
 // quantile returns the q-quantile of sorted by the nearest-rank method.
+// latencies waits up to 30 s for the events of written (subject → when
+// it was written) to arrive, and returns, sorted, each one's time from its
+// write to its arrival; it fails the benchmark if one never arrives.
+func (s *sink) latencies(b *testing.B, written map[string]time.Time) []time.Duration {
+	deadline := time.Now().Add(30 * time.Second)
+	for s.events.Load() < int64(len(written)) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	arrived := s.arrivalsCopy()
+	lat := make([]time.Duration, 0, len(written))
+	for subject, at := range written {
+		got, ok := arrived[subject]
+		if !ok {
+			b.Fatalf("the change of %s never arrived (%d of %d arrived)", subject, len(arrived), len(written))
+		}
+		lat = append(lat, got.Sub(at))
+	}
+	slices.Sort(lat)
+	return lat
+}
+
 func quantile(sorted []time.Duration, q float64) time.Duration {
 	i := int(q*float64(len(sorted))+0.999999) - 1
 	return sorted[min(max(i, 0), len(sorted)-1)]

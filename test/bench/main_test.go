@@ -45,15 +45,22 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	remove()
 
-	md := results.markdown()
-	fmt.Println()
-	fmt.Println(md)
-	if code == 0 && *docPath != "" {
-		if err := writeDoc(*docPath, md); err != nil {
-			fmt.Fprintln(os.Stderr, "writing", *docPath+":", err)
-			code = 1
-		} else {
-			fmt.Fprintln(os.Stderr, "wrote", *docPath)
+	for _, blk := range []struct{ md, begin, end string }{
+		{results.markdown(), beginMarker, endMarker},
+		{results.shardsMarkdownBlock(), shardsBeginMarker, shardsEndMarker},
+	} {
+		if blk.md == "" {
+			continue // not measured in this run: the doc keeps the last run's
+		}
+		fmt.Println()
+		fmt.Println(blk.md)
+		if code == 0 && *docPath != "" {
+			if err := writeDoc(*docPath, blk.begin, blk.end, blk.md); err != nil {
+				fmt.Fprintln(os.Stderr, "writing", *docPath+":", err)
+				code = 1
+			} else {
+				fmt.Fprintln(os.Stderr, "wrote", *docPath)
+			}
 		}
 	}
 	os.Exit(code)

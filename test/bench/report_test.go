@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"runtime"
@@ -127,9 +128,10 @@ func (r *report) markdown() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var b strings.Builder
-	m := r.machine
-	fmt.Fprintf(&b, "Run on %s: %d CPUs (%s), %s RAM, Linux %s, %s. Load average (1, 5, 15 min) %s at the start, %s at the end.\n\n",
-		m.started.UTC().Format("2006-01-02 15:04 MST"), m.cpus, m.model, m.memory, m.kernel, m.goVer, m.loadAvg, loadAvg())
+	if len(r.drains) == 0 && r.latency == nil && r.idle == nil {
+		return ""
+	}
+	r.machineLine(&b)
 
 	sizes := make([]int, 0, len(r.drains))
 	for n := range r.drains {
@@ -186,7 +188,6 @@ func (r *report) markdown() string {
 			i.getRecords, i.describeStream, i.getShardIterator, i.listStreams, i.cpuPerMinute.Milliseconds())
 	}
 
-	r.shardsMarkdown(&b)
 	if s := r.snap; s != nil {
 		b.WriteString("### Initial snapshot (snapshot.mode initial)\n\n")
 		b.WriteString("| Items | Segments | Bare parallel Scan (before, after) | Snapshot time (start-up) | Items/s | Of bare Scan | CPU per 1,000 items | Peak RSS | Load average |\n")
@@ -199,11 +200,21 @@ func (r *report) markdown() string {
 			"Snapshot time: from /readyz to the last event's arrival at a sink that acknowledges at once, default delivery settings; it includes the wait for the stream " +
 			"to be followed and the gate's hold of each page (1 s past its watermark).\n\n")
 	}
-	b.WriteString("### Targets\n\n| Target | Measured | Met |\n|---|---|---|\n")
-	for _, t := range r.targets() {
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", t[0], t[1], t[2])
-	}
+	writeTargets(&b, r.targets())
 	return b.String()
+}
+
+func (r *report) machineLine(b *strings.Builder) {
+	m := r.machine
+	fmt.Fprintf(b, "Run on %s: %d CPUs (%s), %s RAM, Linux %s, %s. Load average (1, 5, 15 min) %s at the start, %s at the end.\n\n",
+		m.started.UTC().Format("2006-01-02 15:04 MST"), m.cpus, m.model, m.memory, m.kernel, m.goVer, m.loadAvg, loadAvg())
+}
+
+func writeTargets(b *strings.Builder, targets [][3]string) {
+	b.WriteString("### Targets\n\n| Target | Measured | Met |\n|---|---|---|\n")
+	for _, t := range targets {
+		fmt.Fprintf(b, "| %s | %s | %s |\n", t[0], t[1], t[2])
+	}
 }
 
 // targets evaluates the issue's targets on the 50,000-record drain (or
@@ -252,7 +263,6 @@ func (r *report) targets() [][3]string {
 		add(fmt.Sprintf("snapshot ≥ %.1f× a bare parallel Scan (%s items)", targetSnapshotRatio, thousands(s.items)),
 			fmt.Sprintf("%.2f× (%s of %s items/s)", s.ratio(), thousands(int(s.rate())), thousands(int(s.ceiling))), s.ratio() >= targetSnapshotRatio)
 	}
-	out = append(out, r.shardsTargets()...)
 	return out
 }
 
@@ -279,15 +289,21 @@ func thousands(n int) string {
 	return s
 }
 
+// The blocks of docs/benchmarks.md that make bench writes: the
+// DynamoDB Local benchmarks', and the scripted server's (many shards), each
+// rewritten only by a run that measured it (BENCH_RUN=Shards runs only the
+// second).
 const (
-	beginMarker = "<!-- bench:begin (written by make bench; edit outside the markers) -->"
-	endMarker   = "<!-- bench:end -->"
+	beginMarker       = "<!-- bench:begin (written by make bench; edit outside the markers) -->"
+	endMarker         = "<!-- bench:end -->"
+	shardsBeginMarker = "<!-- bench:shards:begin (written by make bench; edit outside the markers) -->"
+	shardsEndMarker   = "<!-- bench:shards:end -->"
 )
 
-// writeDoc puts md between the markers of the file at path, keeping the
-// hand-written text around them (the profile findings); a file without
-// markers gets them appended.
-func writeDoc(path, md string) error {
+// writeDoc puts md between the markers begin and end of the file at path,
+// keeping the hand-written text around them (the profile findings); a file
+// without the markers gets them appended.
+func writeDoc(path, begin, end, md string) error {
 	old, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {
 		return err
@@ -296,11 +312,14 @@ func writeDoc(path, md string) error {
 	if *large {
 		cmd = "Command: `BENCH_LARGE=1 make bench` (`hack/bench.sh`)"
 	}
-	block := beginMarker + "\n" + cmd + "\n\n" + md + endMarker
+	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "." {
+		cmd = "Command: `BENCH_RUN='" + f.Value.String() + "' make bench` (`hack/bench.sh`)"
+	}
+	block := begin + "\n" + cmd + "\n\n" + md + end
 	var out []byte
-	i, j := bytes.Index(old, []byte(beginMarker)), bytes.Index(old, []byte(endMarker))
+	i, j := bytes.Index(old, []byte(begin)), bytes.Index(old, []byte(end))
 	if i >= 0 && j > i {
-		out = append(append(append([]byte{}, old[:i]...), block...), old[j+len(endMarker):]...)
+		out = append(append(append([]byte{}, old[:i]...), block...), old[j+len(end):]...)
 	} else {
 		out = append(append(old, '\n'), block+"\n"...)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/dynamodb-source/dynamodb-source/internal/testutil/fakestreams"
+	"github.com/dynamodb-source/dynamodb-source/internal/testutil/poll"
 )
 
 // What issue 14 needs of the server: thousands of shards, splits while a
@@ -138,10 +139,10 @@ func TestGeneratorWritesLargeItemsToEveryOpenShard(t *testing.T) {
 	st := srv.AddStream(fakestreams.StreamSpec{Table: "orders", ViewType: types.StreamViewTypeNewImage})
 	shards := st.AddShards(3)
 	g := st.Generate(fakestreams.WriteSpec{PerSecond: 200, ItemSize: fakestreams.MaxItemSize, PerShard: 4})
-	waitFor(t, "4 records in each of the 3 shards", func() bool { return countAtLeast(g.Written(), 3, 4) })
+	poll.Until(t, "4 records in each of the 3 shards", func() bool { return countAtLeast(g.Written(), 3, 4) })
 	// A child opened by a split gets records too; its closed parent no more.
 	child := shards[0].Split(1)[0]
-	waitFor(t, "4 records in the child", func() bool { return g.Written()[child.ID] == 4 })
+	poll.Until(t, "4 records in the child", func() bool { return g.Written()[child.ID] == 4 })
 	g.Stop()
 	g.Stop() // idempotent
 	if w := g.Written(); w[shards[0].ID] != 4 || len(w) != 4 {
@@ -257,17 +258,4 @@ func countAtLeast(written map[string]int, shards, n int) bool {
 		}
 	}
 	return k >= shards
-}
-
-// waitFor waits for cond, failing the test after a generous bound: the
-// generator writes on its own goroutine.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: timed out", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
