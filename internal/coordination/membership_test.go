@@ -129,15 +129,11 @@ func TestMembership(t *testing.T) {
 	})
 
 	t.Run("a member killed without leaving is gone once its Lease expires", func(t *testing.T) {
-		l, err := cs.CoordinationV1().Leases(ns.Name).Get(context.Background(), LeaseName("sample", "b"), metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
 		b.client.dead.Store(true)
 		killed := time.Now()
 		b.cancel()
 		<-b.done
-		l, err = cs.CoordinationV1().Leases(ns.Name).Get(context.Background(), LeaseName("sample", "b"), metav1.GetOptions{})
+		l, err := cs.CoordinationV1().Leases(ns.Name).Get(context.Background(), LeaseName("sample", "b"), metav1.GetOptions{})
 		if err != nil {
 			t.Fatalf("the killed member's Lease: %v, want it left behind", err)
 		}
