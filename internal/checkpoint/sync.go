@@ -3,11 +3,18 @@ package checkpoint
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"time"
 )
 
 // syncAttempts bounds the read-merge-write rounds of one Sync: each lost
-// round means another replica wrote in between, which takes one round trip.
-const syncAttempts = 8
+// round means another replica wrote in between. Between rounds Sync waits a
+// random time of up to syncJitter times the round's number, so that writers
+// that keep colliding fall out of step.
+const (
+	syncAttempts = 8
+	syncJitter   = 20 * time.Millisecond
+)
 
 // Sync saves the entries of mine that replica owner may write (see Merge)
 // into the latest stored document, and returns the document as saved.
@@ -52,6 +59,11 @@ func (k *Kubernetes) Sync(ctx context.Context, mine State, owner string) (State,
 				return State{}, fmt.Errorf("saving checkpoints to ConfigMap %s/%s: %w %d times in a row", k.namespace, k.name, ErrConflict, attempt)
 			}
 			return State{}, err
+		}
+		select {
+		case <-ctx.Done():
+			return State{}, fmt.Errorf("saving checkpoints to ConfigMap %s/%s: %w", k.namespace, k.name, ctx.Err())
+		case <-time.After(rand.N(syncJitter * time.Duration(attempt))):
 		}
 	}
 }
