@@ -11,7 +11,8 @@ import (
 // owner's: a release, which keeps its final position with the owner cleared.
 // Whatever else latest holds is kept as it is, above all the entries of
 // another owner. Progress never goes back: the sequence kept is the greater
-// of both (compared as integers), and a finished shard stays finished.
+// of both (compared as integers), and a finished shard stays finished. A
+// stream is marked finished only once every shard stored for it is.
 // latest is not changed.
 func Merge(latest, mine State, owner string) State {
 	out := latest.Clone()
@@ -36,11 +37,22 @@ func Merge(latest, mine State, owner string) State {
 				Owner:    m.Owner,
 			}
 		}
-		if st != nil && ms.Finished {
+		if st != nil && ms.Finished && allFinished(st) {
+			// One replica's view of a finished stream holds only when no
+			// other replica's shard of it is still being read.
 			st.Finished = true
 		}
 	}
 	return out
+}
+
+func allFinished(st *Stream) bool {
+	for _, sh := range st.Shards {
+		if !sh.Finished {
+			return false
+		}
+	}
+	return true
 }
 
 // writable says whether owner may write its entry m over the stored l.

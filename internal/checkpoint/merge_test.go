@@ -103,6 +103,19 @@ func TestMergeKeepsOtherShardsOfTheDocument(t *testing.T) {
 	}
 }
 
+func TestMergeFinishesAStreamOnlyWhenEveryShardIs(t *testing.T) {
+	latest := State{Streams: map[string]*Stream{streamARN: {Shards: map[string]Shard{"shardId-b": {Sequence: "5", Owner: "b"}}}}}
+	mine := one(Shard{Sequence: "9", Finished: true, Owner: "a"})
+	mine.Streams[streamARN].Finished = true
+	if got := Merge(latest, mine, "a"); got.Streams[streamARN].Finished {
+		t.Fatalf("stream marked finished while b still reads shardId-b: %+v", got.Streams[streamARN])
+	}
+	latest.Streams[streamARN].Shards["shardId-b"] = Shard{Sequence: "6", Finished: true}
+	if got := Merge(latest, mine, "a"); !got.Streams[streamARN].Finished {
+		t.Fatalf("stream not marked finished once every shard is: %+v", got.Streams[streamARN])
+	}
+}
+
 // tenThousand is a document of 10,000 shard entries with shard IDs as long
 // as real ones (shardId-<20 digits>-<8 hex>, 37 characters), sequence numbers
 // of digits digits (AWS documents 21 to 40), and a replica's pod name as the
