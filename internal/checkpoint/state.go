@@ -84,6 +84,10 @@ type Shard struct {
 	// Finished is set once the shard is closed and every record in it was
 	// acknowledged.
 	Finished bool `json:"done,omitempty"`
+	// Owner is the replica that reads the shard when replicas of one source
+	// share its shards (see Merge); empty when one replica reads them all,
+	// or once its owner released it.
+	Owner string `json:"owner,omitempty"`
 }
 
 // Clone returns a deep copy, so that a snapshot can be saved while the
