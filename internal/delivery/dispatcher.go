@@ -150,13 +150,16 @@ func (d *Dispatcher) queue(ctx context.Context, e *entry) error {
 	tok := d.pool.acquire(ctx)
 	l.startWith(e)
 	d.wg.Go(func() {
+		turn := func(int) {}
 		if tok {
 			defer d.pool.release()
+			sent := 0
+			turn = func(n int) { d.pool.turn(&sent, n) }
 		}
 		if d.batch != nil {
-			d.batchLane(l)
+			d.batchLane(l, turn)
 		} else {
-			d.lane(l)
+			d.lane(l, turn)
 		}
 	})
 	if !tok {
@@ -227,7 +230,8 @@ func (d *Dispatcher) Close() error {
 }
 
 // lane sends l's items one by one until its queue is empty.
-func (d *Dispatcher) lane(l *lane) {
+// turn is called after each send with the items sent (see LanePool.turn).
+func (d *Dispatcher) lane(l *lane, turn func(int)) {
 	batch := make([]*entry, 0, 1)
 	for {
 		var ok bool
@@ -236,12 +240,13 @@ func (d *Dispatcher) lane(l *lane) {
 		}
 		d.deliverOne(batch[0])
 		batch[0] = nil
+		turn(1)
 	}
 }
 
 // batchLane is lane in batched mode: it sends l's items in batches of up
 // to BatchSize, in order (see deliverBatch), until its queue is empty.
-func (d *Dispatcher) batchLane(l *lane) {
+func (d *Dispatcher) batchLane(l *lane, turn func(int)) {
 	batch := make([]*entry, 0, d.opts.BatchSize)
 	for {
 		var ok bool
@@ -250,6 +255,7 @@ func (d *Dispatcher) batchLane(l *lane) {
 		}
 		batch = d.fill(l, batch)
 		d.deliverBatch(batch, time.Now())
+		turn(len(batch))
 		clear(batch) // hold no stale entries
 	}
 }

@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 )
 
 // DefaultLivePerProcess is how many lane goroutines the dispatchers of a
@@ -15,7 +16,10 @@ const DefaultLivePerProcess = 256
 // LanePool bounds the live lane goroutines of every dispatcher that shares
 // it: a lane takes a token when it starts on a queued item and gives it
 // back when its queue is empty and its goroutine exits.
-type LanePool struct{ tokens chan struct{} }
+type LanePool struct {
+	tokens  chan struct{}
+	waiting atomic.Int64 // callers of acquire not yet served
+}
 
 // NewLanePool returns a pool of n tokens (at least 1).
 func NewLanePool(n int) *LanePool {
@@ -32,12 +36,40 @@ func (p *LanePool) acquire(ctx context.Context) bool {
 	select {
 	case p.tokens <- struct{}{}:
 		return true
+	default:
+	}
+	p.waiting.Add(1)
+	defer p.waiting.Add(-1)
+	select {
+	case p.tokens <- struct{}{}:
+		return true
 	case <-ctx.Done():
 		return false
 	}
 }
 
 func (p *LanePool) release() { <-p.tokens }
+
+// laneTurn is how many items a lane sends on one token while another lane
+// waits for one: it then gives its token back and waits for one again (the
+// waiters being served in turn), so that a busy lane does not keep the
+// lanes of other shards from starting.
+const laneTurn = 64
+
+// turn is what a lane holding a token calls after each send of n items:
+// once it has sent laneTurn items and a lane waits to start, it queues for
+// a token again behind it.
+func (p *LanePool) turn(sent *int, n int) {
+	if *sent += n; *sent < laneTurn {
+		return
+	}
+	*sent = 0
+	if p.waiting.Load() == 0 {
+		return
+	}
+	p.release()
+	p.acquire(context.Background())
+}
 
 // lane is the queue of one lane of a dispatcher. At most one goroutine
 // drains it at a time (running), which keeps its items in order.

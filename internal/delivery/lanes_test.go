@@ -2,6 +2,8 @@ package delivery
 
 import (
 	"context"
+	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -78,5 +80,59 @@ func TestLanePoolBoundsLiveLanesAcrossDispatchersKeepingOrder(t *testing.T) {
 	}
 	if n := len(pool.tokens); n != 0 {
 		t.Errorf("%d tokens still taken after every dispatcher closed", n)
+	}
+}
+
+// A lane that always has items queued gives its token to a lane waiting to
+// start after laneTurn items, rather than keep it until its queue is empty:
+// one busy shard must not hold up the others.
+func TestLanePoolBusyLaneTakesTurnsWithAWaitingOne(t *testing.T) {
+	const backlog = 4 * laneTurn
+	var (
+		mu    sync.Mutex
+		order []string
+		gate  = make(chan struct{})
+		once  sync.Once
+	)
+	sink := sinkFunc(func(_ context.Context, e cloudevents.Event) error {
+		if e.Source() == "a" {
+			once.Do(func() { <-gate })
+		}
+		mu.Lock()
+		order = append(order, e.Source()+e.ID())
+		mu.Unlock()
+		return nil
+	})
+	pool := NewLanePool(1)
+	opts := DispatcherOptions{Parallelism: 1, MaxInFlight: backlog, Lanes: pool}
+	a, b := NewDispatcher(context.Background(), sink, opts), NewDispatcher(context.Background(), sink, opts)
+	in := items(backlog, 1)
+	for i := range in {
+		in[i].Event.SetSource("a")
+	}
+	// A's lane takes the token and blocks on its first send, its queue full.
+	if err := a.Submit(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	bIn := items(1, 1)
+	bIn[0].Event.SetSource("b")
+	bDone := make(chan error, 1)
+	go func() { bDone <- b.Submit(context.Background(), bIn) }()
+	for pool.waiting.Load() == 0 { // b waits for the token
+		runtime.Gosched()
+	}
+	close(gate)
+	if err := <-bDone; err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []*Dispatcher{a, b} {
+		if err := d.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		d.Close()
+	}
+	at := slices.Index(order, "b0")
+	if at < 0 || at > laneTurn {
+		t.Errorf("the waiting lane sent after %d items of the busy one, want at most %d (order %v)", at, laneTurn, order[:min(len(order), 80)])
 	}
 }
