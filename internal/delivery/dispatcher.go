@@ -63,6 +63,9 @@ type DispatcherOptions struct {
 	// MaxRecordAge, above 0, gives up on an item whose Created is older
 	// than this when it would be sent or sent again.
 	MaxRecordAge time.Duration
+	// Lanes bounds the live lane goroutines together with every dispatcher
+	// sharing it; nil shares the process's (DefaultLivePerProcess).
+	Lanes *LanePool
 }
 
 // Dispatcher delivers the items of one shard: concurrently across keys, in
@@ -74,9 +77,11 @@ type Dispatcher struct {
 	sendCtx context.Context
 	opts    DispatcherOptions
 
-	lanes []chan *entry // nil until the lane first has an item (see laneFor)
-	sem   chan struct{}
-	wg    sync.WaitGroup
+	lanes   []*lane // nil until the lane first has an item (see laneFor)
+	pool    *LanePool
+	sem     chan struct{}
+	wg      sync.WaitGroup
+	closing chan struct{} // closed by Close: a lingering batch goes at once
 
 	mu       sync.Mutex
 	window   []*entry     // submitted and not yet acknowledged, in Seq order
@@ -104,8 +109,12 @@ func NewDispatcher(sendCtx context.Context, s Sender, opts DispatcherOptions) *D
 	opts.MaxInFlight = max(opts.MaxInFlight, opts.Parallelism, opts.BatchSize)
 	d := &Dispatcher{
 		send: s, sendCtx: sendCtx, opts: opts,
-		lanes: make([]chan *entry, opts.Parallelism),
-		sem:   make(chan struct{}, opts.MaxInFlight),
+		lanes: make([]*lane, opts.Parallelism), pool: opts.Lanes,
+		sem:     make(chan struct{}, opts.MaxInFlight),
+		closing: make(chan struct{}),
+	}
+	if d.pool == nil {
+		d.pool = processLanes
 	}
 	if opts.BatchSize > 1 {
 		b, ok := s.(BatchSender)
@@ -117,25 +126,46 @@ func NewDispatcher(sendCtx context.Context, s Sender, opts DispatcherOptions) *D
 	return d
 }
 
-// laneFor returns lane i, starting it on its first item. A shard that
-// never has records (an idle one: a thousand of them in one process) then
-// costs no lane goroutines and no lane buffers; started eagerly, its 16
-// lanes of MaxInFlight slots held 128 KiB and 16 goroutines per shard.
-// Only Submit calls it, and Submit and Close are never concurrent.
-func (d *Dispatcher) laneFor(i int) chan *entry {
-	if ch := d.lanes[i]; ch != nil {
-		return ch
+// laneFor returns lane i, made on its first item. A shard that never has
+// records (an idle one: a thousand of them in one process) costs no lane.
+// Only Submit calls it.
+func (d *Dispatcher) laneFor(i int) *lane {
+	if l := d.lanes[i]; l != nil {
+		return l
 	}
-	// A lane never holds more than MaxInFlight entries, so sends to it
-	// never block beyond the semaphore.
-	ch := make(chan *entry, d.opts.MaxInFlight)
-	d.lanes[i] = ch
-	if d.batch != nil {
-		d.wg.Go(func() { d.batchLane(ch) })
-	} else {
-		d.wg.Go(func() { d.lane(ch) })
+	l := newLane()
+	d.lanes[i] = l
+	return l
+}
+
+// queue hands e to its lane, starting the lane's goroutine when it is
+// stopped: that takes a token of the pool, blocking while every token is
+// taken. It returns ctx's error when ctx ended while waiting; e is queued
+// all the same, on a goroutine without a token.
+func (d *Dispatcher) queue(ctx context.Context, e *entry) error {
+	l := d.laneFor(laneOf(e.item.Key, len(d.lanes)))
+	if l.pushIfRunning(e) {
+		return nil
 	}
-	return ch
+	tok := d.pool.acquire(ctx)
+	l.startWith(e)
+	d.wg.Go(func() {
+		turn := func(int) {}
+		if tok {
+			defer d.pool.release()
+			sent := 0
+			turn = func(n int) { d.pool.turn(&sent, n) }
+		}
+		if d.batch != nil {
+			d.batchLane(l, turn)
+		} else {
+			d.lane(l, turn)
+		}
+	})
+	if !tok {
+		return ctx.Err()
+	}
+	return nil
 }
 
 // Submit queues items for delivery, blocking while MaxInFlight items are
@@ -161,7 +191,9 @@ func (d *Dispatcher) Submit(ctx context.Context, items []Item) error {
 			d.settle(e)
 			continue
 		}
-		d.laneFor(laneOf(e.item.Key, len(d.lanes))) <- e
+		if err := d.queue(ctx, e); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -191,64 +223,59 @@ func (d *Dispatcher) Flush(ctx context.Context) error {
 // abandoned (when the send context ends). It is idempotent.
 func (d *Dispatcher) Close() error {
 	d.closeOnce.Do(func() {
-		for _, ch := range d.lanes {
-			if ch != nil {
-				close(ch)
-			}
-		}
+		close(d.closing)
 		d.wg.Wait()
 	})
 	return nil
 }
 
-func (d *Dispatcher) lane(ch <-chan *entry) {
-	for e := range ch {
-		d.deliverOne(e)
+// lane sends l's items one by one until its queue is empty.
+// turn is called after each send with the items sent (see LanePool.turn).
+func (d *Dispatcher) lane(l *lane, turn func(int)) {
+	batch := make([]*entry, 0, 1)
+	for {
+		var ok bool
+		if batch, ok = l.next(batch[:0], 1); !ok {
+			return
+		}
+		d.deliverOne(batch[0])
+		batch[0] = nil
+		turn(1)
 	}
 }
 
-// batchLane is lane in batched mode: it sends the lane's items in batches
-// of up to BatchSize, in order (see deliverBatch).
-func (d *Dispatcher) batchLane(ch <-chan *entry) {
+// batchLane is lane in batched mode: it sends l's items in batches of up
+// to BatchSize, in order (see deliverBatch), until its queue is empty.
+func (d *Dispatcher) batchLane(l *lane, turn func(int)) {
 	batch := make([]*entry, 0, d.opts.BatchSize)
-	for e := range ch {
-		batch = d.fill(ch, append(batch[:0], e))
+	for {
+		var ok bool
+		if batch, ok = l.next(batch[:0], d.opts.BatchSize); !ok {
+			return
+		}
+		batch = d.fill(l, batch)
 		d.deliverBatch(batch, time.Now())
+		turn(len(batch))
 		clear(batch) // hold no stale entries
 	}
 }
 
-// fill adds to batch what the lane has queued, up to BatchSize, waiting up
-// to Linger for more when the batch is not full. It returns early when the
-// lane is closed or the send context ends.
-func (d *Dispatcher) fill(ch <-chan *entry, batch []*entry) []*entry {
-	var linger <-chan time.Time
+// fill waits up to Linger for l to queue the rest of a batch that is not
+// full. It returns early when the dispatcher closes or the send context
+// ends.
+func (d *Dispatcher) fill(l *lane, batch []*entry) []*entry {
+	if d.opts.Linger <= 0 || len(batch) >= d.opts.BatchSize {
+		return batch
+	}
+	t := time.NewTimer(d.opts.Linger)
+	defer t.Stop()
 	for len(batch) < d.opts.BatchSize {
 		select {
-		case e, ok := <-ch:
-			if !ok {
-				return batch
-			}
-			batch = append(batch, e)
-			continue
-		default:
-		}
-		// Nothing queued.
-		if d.opts.Linger <= 0 {
+		case <-l.more:
+			batch, _ = l.next(batch, d.opts.BatchSize)
+		case <-t.C:
 			return batch
-		}
-		if linger == nil {
-			t := time.NewTimer(d.opts.Linger)
-			defer t.Stop()
-			linger = t.C
-		}
-		select {
-		case e, ok := <-ch:
-			if !ok {
-				return batch
-			}
-			batch = append(batch, e)
-		case <-linger:
+		case <-d.closing:
 			return batch
 		case <-d.sendCtx.Done():
 			return batch

@@ -10,6 +10,9 @@
 // sender the command line uses when
 // no sink is given, and the Dispatcher that sends a shard's records
 // concurrently across items, in order within one, and acknowledges them as a
-// low-water mark. It does not read streams or move checkpoints; callers do
+// low-water mark. A dispatcher's lanes are goroutines only while they have
+// items queued, and the dispatchers of a process run at most
+// DefaultLivePerProcess of them at once (lanes.go), so that a drain of many
+// shards costs the same goroutines as one of a few. It does not read streams or move checkpoints; callers do
 // that from the Dispatcher's acknowledgements.
 package delivery
