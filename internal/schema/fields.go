@@ -53,7 +53,7 @@ var rows = []Field{
 
 	{Path: "delivery.parallelism", Kind: Int32, Default: fmt.Sprintf("%d, 1 on the terminal", v1alpha1.DefaultParallelism),
 		Hint: "give a whole number such as 16",
-		Doc:  "events of one shard in flight at once; one item's changes always go one after another"},
+		Doc:  "events of one shard in flight at once (at most 256 lanes send at once over every shard of a process); one item's changes always go one after another"},
 	{Path: "delivery.timeout", Kind: Duration, Default: v1alpha1.DefaultDeliveryTimeout.String(),
 		Doc: "timeout of one request to the sink"},
 	{Path: "delivery.retries", Kind: Int32, Default: "0: until delivered",
