@@ -4,12 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
 
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/event/v1json"
 )
 
 // A scanned item becomes a stream record of its own kind, SNAPSHOT, written
@@ -56,11 +57,8 @@ func appendRecord(b []byte, item map[string]ddb.AttributeValue, names []string, 
 	return b
 }
 
-// appendString appends s as a JSON string.
-func appendString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s) // a string always marshals
-	return append(b, q...)
-}
+// appendString appends s as a JSON string, as json.Marshal writes it.
+func appendString(b []byte, s string) []byte { return v1json.AppendString(b, s) }
 
 func appendMap(b []byte, m map[string]ddb.AttributeValue) []byte {
 	b = append(b, '{')
@@ -186,21 +184,39 @@ func valueSize(av ddb.AttributeValue) int {
 	return 1
 }
 
-// pageBody wraps records (each a JSON object) into a GetRecords answer.
+// A page of SNAPSHOT records is a GetRecords answer: pageHead, the records
+// (each a JSON object) separated by commas, pageTail.
+const (
+	pageHead = `{"Records":[`
+	pageTail = `],"NextShardIterator":null}`
+)
+
+// pageBody wraps records into a GetRecords answer.
 func pageBody(records [][]byte) []byte {
-	n := 32
+	n := len(pageHead) + len(pageTail)
 	for _, r := range records {
 		n += len(r) + 1
 	}
 	b := make([]byte, 0, n)
-	b = append(b, `{"Records":[`...)
+	b = append(b, pageHead...)
 	for i, r := range records {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, r...)
 	}
-	return append(b, `],"NextShardIterator":null}`...)
+	return append(b, pageTail...)
+}
+
+// appendSeq appends a record's sequence number: seq in 20 digits, so that
+// the numbers of a segment sort as text too.
+func appendSeq(b []byte, seq int) []byte {
+	var d [20]byte
+	for i := len(d) - 1; i >= 0; i-- {
+		d[i] = byte('0' + seq%10)
+		seq /= 10
+	}
+	return append(b, d[:]...)
 }
 
 // keyJSON renders a LastEvaluatedKey for the checkpoint, and keyFromJSON

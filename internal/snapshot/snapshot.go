@@ -358,6 +358,7 @@ func (s *Snapshot) segment(ctx context.Context, i int, cp stream.CompanionCheckp
 	})
 	g.Go(func() error {
 		seq := 0
+		var body, seqBuf []byte
 		for p := range pages {
 			if err := s.Gate.WaitPassed(gctx, p.w); err != nil {
 				return err
@@ -365,23 +366,30 @@ func (s *Snapshot) segment(ctx context.Context, i int, cp stream.CompanionCheckp
 			keep := s.Gate.Release(p.keys)
 			s.m.SnapshotItemsSkipped.Add(float64(len(p.keys) - len(keep)))
 			pend := pending{first: seq + 1, after: p.after, keys: make([]string, 0, len(keep)), items: make([]map[string]ddb.AttributeValue, 0, len(keep))}
-			recs := make([][]byte, 0, len(keep))
-			for _, k := range keep {
+			// The page's records are written into one body, kept from page
+			// to page: the decoder keeps nothing that points into it.
+			body = append(body[:0], pageHead...)
+			for j, k := range keep {
 				seq++
-				recs = append(recs, appendRecord(nil, p.items[k], s.names, EventID(s.state.ID, p.keys[k]), s.cfg.Table.Region, fmt.Sprintf("%020d", seq), p.w.At))
+				if j > 0 {
+					body = append(body, ',')
+				}
+				seqBuf = appendSeq(seqBuf[:0], seq)
+				body = appendRecord(body, p.items[k], s.names, EventID(s.state.ID, p.keys[k]), s.cfg.Table.Region, string(seqBuf), p.w.At)
 				pend.keys = append(pend.keys, p.keys[k])
 				pend.items = append(pend.items, p.items[k])
 			}
+			body = append(body, pageTail...)
 			mu.Lock()
 			queue = append(queue, pend)
 			mu.Unlock()
 			s.held.release(p.bytes)
 			s.m.SnapshotPagesHeld.Dec()
-			if len(recs) == 0 {
+			if len(keep) == 0 {
 				pop(0) // a page with nothing to send settles with those before it
 				continue
 			}
-			page, err := s.decode(recs)
+			page, err := s.decode(body)
 			if err != nil {
 				return err
 			}
@@ -400,12 +408,13 @@ func (s *Snapshot) segment(ctx context.Context, i int, cp stream.CompanionCheckp
 	return nil
 }
 
-// decode renders records through the source's decoder.
-func (s *Snapshot) decode(recs [][]byte) (stream.Page, error) {
+// decode renders a page of records (see pageHead) through the source's
+// decoder.
+func (s *Snapshot) decode(body []byte) (stream.Page, error) {
 	if s.cfg.Decoder == nil {
 		return stream.Page{}, fmt.Errorf("the snapshot needs the source's decoder")
 	}
-	_, page, err := s.cfg.Decoder(pageBody(recs))
+	_, page, err := s.cfg.Decoder(body)
 	if err != nil {
 		return stream.Page{}, fmt.Errorf("rendering snapshot items: %w", err)
 	}
