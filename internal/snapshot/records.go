@@ -32,11 +32,15 @@ func EventID(snapshotID, key string) string {
 // appendRecord appends the JSON of the SNAPSHOT record of item, whose key
 // attributes are names, with sequence number seq.
 func appendRecord(b []byte, item map[string]ddb.AttributeValue, names []string, id, region, seq string, read time.Time) []byte {
-	b = append(b, `{"awsRegion":`...)
-	b = strconv.AppendQuote(b, region)
-	b = append(b, `,"dynamodb":{"ApproximateCreationDateTime":`...)
-	b = strconv.AppendFloat(b, float64(read.UnixMilli())/1000, 'f', 3, 64)
-	b = append(b, `,"Keys":{`...)
+	return appendRecordOf(b, appendItem(nil, item, names), approxSize(item), id, region, seq, read)
+}
+
+// appendItem appends the part of a SNAPSHOT record that is the item's own,
+// its Keys and NewImage members: a scanned page holds its items so, rather
+// than as the SDK's attribute values (several times larger), while it waits
+// for the stream.
+func appendItem(b []byte, item map[string]ddb.AttributeValue, names []string) []byte {
+	b = append(b, `"Keys":{`...)
 	for i, n := range names {
 		if i > 0 {
 			b = append(b, ',')
@@ -46,11 +50,22 @@ func appendRecord(b []byte, item map[string]ddb.AttributeValue, names []string, 
 		b = appendValue(b, item[n])
 	}
 	b = append(b, `},"NewImage":`...)
-	b = appendMap(b, item)
+	return appendMap(b, item)
+}
+
+// appendRecordOf appends the JSON of the SNAPSHOT record of an item written
+// by appendItem, of size bytes (approxSize).
+func appendRecordOf(b, item []byte, size int, id, region, seq string, read time.Time) []byte {
+	b = append(b, `{"awsRegion":`...)
+	b = strconv.AppendQuote(b, region)
+	b = append(b, `,"dynamodb":{"ApproximateCreationDateTime":`...)
+	b = strconv.AppendFloat(b, float64(read.UnixMilli())/1000, 'f', 3, 64)
+	b = append(b, ',')
+	b = append(b, item...)
 	b = append(b, `,"SequenceNumber":`...)
 	b = strconv.AppendQuote(b, seq)
 	b = append(b, `,"SizeBytes":`...)
-	b = strconv.AppendInt(b, int64(approxSize(item)), 10)
+	b = strconv.AppendInt(b, int64(size), 10)
 	b = append(b, `,"StreamViewType":"NEW_IMAGE"},"eventID":`...)
 	b = strconv.AppendQuote(b, id)
 	b = append(b, `,"eventName":"`+EventName+`","eventSource":"aws:dynamodb","eventVersion":"1.1"}`...)

@@ -250,13 +250,16 @@ func (s *Snapshot) keyNames(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-// heldPage is a scanned page waiting for the stream.
+// heldPage is a scanned page waiting for the stream: its items as
+// appendItem writes them, each with its key, key attributes and size.
 type heldPage struct {
-	w     Watermark
-	keys  []string
-	items []map[string]ddb.AttributeValue
-	after map[string]ddb.AttributeValue // LastEvaluatedKey; nil at the segment's end
-	bytes int64
+	w      Watermark
+	keys   []string
+	items  [][]byte                        // slices of one buffer
+	sizes  []int                           // approxSize of each item
+	keyAVs []map[string]ddb.AttributeValue // each item's key attributes
+	after  map[string]ddb.AttributeValue   // LastEvaluatedKey; nil at the segment's end
+	bytes  int64
 }
 
 // pending is a submitted page: its records have the sequence numbers
@@ -264,7 +267,7 @@ type heldPage struct {
 type pending struct {
 	first int
 	keys  []string                        // the kept items' keys, in order
-	items []map[string]ddb.AttributeValue // the kept items, for their key attributes
+	items []map[string]ddb.AttributeValue // the kept items' key attributes
 	after map[string]ddb.AttributeValue   // LastEvaluatedKey; empty at the segment's end
 }
 
@@ -275,7 +278,7 @@ type pending struct {
 // item of a page settled in part: a Scan may start after any item of its
 // segment) and whether the segment is at its end; moved is false when
 // nothing was settled.
-func settle(queue []pending, acked int, names []string) (rest []pending, keys []string, after map[string]ddb.AttributeValue, end, moved bool) {
+func settle(queue []pending, acked int) (rest []pending, keys []string, after map[string]ddb.AttributeValue, end, moved bool) {
 	for len(queue) > 0 {
 		p := &queue[0]
 		if p.first+len(p.keys)-1 <= acked {
@@ -286,7 +289,7 @@ func settle(queue []pending, acked int, names []string) (rest []pending, keys []
 		}
 		if k := acked - p.first + 1; k > 0 {
 			keys = append(keys, p.keys[:k]...)
-			after, end, moved = keyOf(p.items[k-1], names), false, true
+			after, end, moved = p.items[k-1], false, true
 			p.keys, p.items, p.first = p.keys[k:], p.items[k:], acked+1
 		}
 		break
@@ -328,7 +331,7 @@ func (s *Snapshot) segment(ctx context.Context, i int, cp stream.CompanionCheckp
 			end   bool
 			moved bool
 		)
-		queue, keys, after, end, moved = settle(queue, acked, s.names)
+		queue, keys, after, end, moved = settle(queue, acked)
 		mu.Unlock()
 		if !moved {
 			return
@@ -375,9 +378,9 @@ func (s *Snapshot) segment(ctx context.Context, i int, cp stream.CompanionCheckp
 					body = append(body, ',')
 				}
 				seqBuf = appendSeq(seqBuf[:0], seq)
-				body = appendRecord(body, p.items[k], s.names, EventID(s.state.ID, p.keys[k]), s.cfg.Table.Region, string(seqBuf), p.w.At)
+				body = appendRecordOf(body, p.items[k], p.sizes[k], EventID(s.state.ID, p.keys[k]), s.cfg.Table.Region, string(seqBuf), p.w.At)
 				pend.keys = append(pend.keys, p.keys[k])
-				pend.items = append(pend.items, p.items[k])
+				pend.items = append(pend.items, p.keyAVs[k])
 			}
 			body = append(body, pageTail...)
 			mu.Lock()
@@ -433,10 +436,24 @@ func (s *Snapshot) scanSegment(ctx context.Context, i int, after map[string]ddb.
 			s.held.release(1 << 20)
 			return err
 		}
-		p := &heldPage{w: Watermark{At: time.Now()}, items: out.Items, after: out.LastEvaluatedKey, bytes: 1 << 20}
-		p.keys = make([]string, len(out.Items))
+		p := &heldPage{w: Watermark{At: time.Now()}, after: out.LastEvaluatedKey, bytes: 1 << 20,
+			keys: make([]string, len(out.Items)), items: make([][]byte, len(out.Items)),
+			sizes: make([]int, len(out.Items)), keyAVs: make([]map[string]ddb.AttributeValue, len(out.Items))}
+		// The page is held as its items' JSON, in one buffer: the SDK's
+		// attribute values, several times larger, go at once.
+		var buf []byte
+		ends := make([]int, len(out.Items))
 		for j, it := range out.Items {
 			p.keys[j] = ItemKey(it, s.names)
+			p.sizes[j] = approxSize(it)
+			p.keyAVs[j] = keyOf(it, s.names)
+			buf = appendItem(buf, it, s.names)
+			ends[j] = len(buf)
+		}
+		start := 0
+		for j, end := range ends {
+			p.items[j] = buf[start:end:end]
+			start = end
 		}
 		s.m.SnapshotPagesHeld.Inc()
 		select {
