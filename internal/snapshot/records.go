@@ -4,12 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
 
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/dynamodb-source/dynamodb-source/internal/event/v1json"
 )
 
 // A scanned item becomes a stream record of its own kind, SNAPSHOT, written
@@ -31,11 +32,15 @@ func EventID(snapshotID, key string) string {
 // appendRecord appends the JSON of the SNAPSHOT record of item, whose key
 // attributes are names, with sequence number seq.
 func appendRecord(b []byte, item map[string]ddb.AttributeValue, names []string, id, region, seq string, read time.Time) []byte {
-	b = append(b, `{"awsRegion":`...)
-	b = strconv.AppendQuote(b, region)
-	b = append(b, `,"dynamodb":{"ApproximateCreationDateTime":`...)
-	b = strconv.AppendFloat(b, float64(read.UnixMilli())/1000, 'f', 3, 64)
-	b = append(b, `,"Keys":{`...)
+	return appendRecordOf(b, appendItem(nil, item, names), approxSize(item), id, region, seq, read)
+}
+
+// appendItem appends the part of a SNAPSHOT record that is the item's own,
+// its Keys and NewImage members: a scanned page holds its items so, rather
+// than as the SDK's attribute values (several times larger), while it waits
+// for the stream.
+func appendItem(b []byte, item map[string]ddb.AttributeValue, names []string) []byte {
+	b = append(b, `"Keys":{`...)
 	for i, n := range names {
 		if i > 0 {
 			b = append(b, ',')
@@ -45,22 +50,30 @@ func appendRecord(b []byte, item map[string]ddb.AttributeValue, names []string, 
 		b = appendValue(b, item[n])
 	}
 	b = append(b, `},"NewImage":`...)
-	b = appendMap(b, item)
+	return appendMap(b, item)
+}
+
+// appendRecordOf appends the JSON of the SNAPSHOT record of an item written
+// by appendItem, of size bytes (approxSize).
+func appendRecordOf(b, item []byte, size int, id, region, seq string, read time.Time) []byte {
+	b = append(b, `{"awsRegion":`...)
+	b = strconv.AppendQuote(b, region)
+	b = append(b, `,"dynamodb":{"ApproximateCreationDateTime":`...)
+	b = strconv.AppendFloat(b, float64(read.UnixMilli())/1000, 'f', 3, 64)
+	b = append(b, ',')
+	b = append(b, item...)
 	b = append(b, `,"SequenceNumber":`...)
 	b = strconv.AppendQuote(b, seq)
 	b = append(b, `,"SizeBytes":`...)
-	b = strconv.AppendInt(b, int64(approxSize(item)), 10)
+	b = strconv.AppendInt(b, int64(size), 10)
 	b = append(b, `,"StreamViewType":"NEW_IMAGE"},"eventID":`...)
 	b = strconv.AppendQuote(b, id)
 	b = append(b, `,"eventName":"`+EventName+`","eventSource":"aws:dynamodb","eventVersion":"1.1"}`...)
 	return b
 }
 
-// appendString appends s as a JSON string.
-func appendString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s) // a string always marshals
-	return append(b, q...)
-}
+// appendString appends s as a JSON string, as json.Marshal writes it.
+func appendString(b []byte, s string) []byte { return v1json.AppendString(b, s) }
 
 func appendMap(b []byte, m map[string]ddb.AttributeValue) []byte {
 	b = append(b, '{')
@@ -186,21 +199,39 @@ func valueSize(av ddb.AttributeValue) int {
 	return 1
 }
 
-// pageBody wraps records (each a JSON object) into a GetRecords answer.
+// A page of SNAPSHOT records is a GetRecords answer: pageHead, the records
+// (each a JSON object) separated by commas, pageTail.
+const (
+	pageHead = `{"Records":[`
+	pageTail = `],"NextShardIterator":null}`
+)
+
+// pageBody wraps records into a GetRecords answer.
 func pageBody(records [][]byte) []byte {
-	n := 32
+	n := len(pageHead) + len(pageTail)
 	for _, r := range records {
 		n += len(r) + 1
 	}
 	b := make([]byte, 0, n)
-	b = append(b, `{"Records":[`...)
+	b = append(b, pageHead...)
 	for i, r := range records {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, r...)
 	}
-	return append(b, `],"NextShardIterator":null}`...)
+	return append(b, pageTail...)
+}
+
+// appendSeq appends a record's sequence number: seq in 20 digits, so that
+// the numbers of a segment sort as text too.
+func appendSeq(b []byte, seq int) []byte {
+	var d [20]byte
+	for i := len(d) - 1; i >= 0; i-- {
+		d[i] = byte('0' + seq%10)
+		seq /= 10
+	}
+	return append(b, d[:]...)
 }
 
 // keyJSON renders a LastEvaluatedKey for the checkpoint, and keyFromJSON

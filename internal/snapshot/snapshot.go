@@ -250,13 +250,16 @@ func (s *Snapshot) keyNames(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-// heldPage is a scanned page waiting for the stream.
+// heldPage is a scanned page waiting for the stream: its items as
+// appendItem writes them, each with its key, key attributes and size.
 type heldPage struct {
-	w     Watermark
-	keys  []string
-	items []map[string]ddb.AttributeValue
-	after map[string]ddb.AttributeValue // LastEvaluatedKey; nil at the segment's end
-	bytes int64
+	w      Watermark
+	keys   []string
+	items  [][]byte                        // slices of one buffer
+	sizes  []int                           // approxSize of each item
+	keyAVs []map[string]ddb.AttributeValue // each item's key attributes
+	after  map[string]ddb.AttributeValue   // LastEvaluatedKey; nil at the segment's end
+	bytes  int64
 }
 
 // pending is a submitted page: its records have the sequence numbers
@@ -264,7 +267,7 @@ type heldPage struct {
 type pending struct {
 	first int
 	keys  []string                        // the kept items' keys, in order
-	items []map[string]ddb.AttributeValue // the kept items, for their key attributes
+	items []map[string]ddb.AttributeValue // the kept items' key attributes
 	after map[string]ddb.AttributeValue   // LastEvaluatedKey; empty at the segment's end
 }
 
@@ -275,7 +278,7 @@ type pending struct {
 // item of a page settled in part: a Scan may start after any item of its
 // segment) and whether the segment is at its end; moved is false when
 // nothing was settled.
-func settle(queue []pending, acked int, names []string) (rest []pending, keys []string, after map[string]ddb.AttributeValue, end, moved bool) {
+func settle(queue []pending, acked int) (rest []pending, keys []string, after map[string]ddb.AttributeValue, end, moved bool) {
 	for len(queue) > 0 {
 		p := &queue[0]
 		if p.first+len(p.keys)-1 <= acked {
@@ -286,7 +289,7 @@ func settle(queue []pending, acked int, names []string) (rest []pending, keys []
 		}
 		if k := acked - p.first + 1; k > 0 {
 			keys = append(keys, p.keys[:k]...)
-			after, end, moved = keyOf(p.items[k-1], names), false, true
+			after, end, moved = p.items[k-1], false, true
 			p.keys, p.items, p.first = p.keys[k:], p.items[k:], acked+1
 		}
 		break
@@ -328,7 +331,7 @@ func (s *Snapshot) segment(ctx context.Context, i int, cp stream.CompanionCheckp
 			end   bool
 			moved bool
 		)
-		queue, keys, after, end, moved = settle(queue, acked, s.names)
+		queue, keys, after, end, moved = settle(queue, acked)
 		mu.Unlock()
 		if !moved {
 			return
@@ -358,6 +361,7 @@ func (s *Snapshot) segment(ctx context.Context, i int, cp stream.CompanionCheckp
 	})
 	g.Go(func() error {
 		seq := 0
+		var body, seqBuf []byte
 		for p := range pages {
 			if err := s.Gate.WaitPassed(gctx, p.w); err != nil {
 				return err
@@ -365,23 +369,30 @@ func (s *Snapshot) segment(ctx context.Context, i int, cp stream.CompanionCheckp
 			keep := s.Gate.Release(p.keys)
 			s.m.SnapshotItemsSkipped.Add(float64(len(p.keys) - len(keep)))
 			pend := pending{first: seq + 1, after: p.after, keys: make([]string, 0, len(keep)), items: make([]map[string]ddb.AttributeValue, 0, len(keep))}
-			recs := make([][]byte, 0, len(keep))
-			for _, k := range keep {
+			// The page's records are written into one body, kept from page
+			// to page: the decoder keeps nothing that points into it.
+			body = append(body[:0], pageHead...)
+			for j, k := range keep {
 				seq++
-				recs = append(recs, appendRecord(nil, p.items[k], s.names, EventID(s.state.ID, p.keys[k]), s.cfg.Table.Region, fmt.Sprintf("%020d", seq), p.w.At))
+				if j > 0 {
+					body = append(body, ',')
+				}
+				seqBuf = appendSeq(seqBuf[:0], seq)
+				body = appendRecordOf(body, p.items[k], p.sizes[k], EventID(s.state.ID, p.keys[k]), s.cfg.Table.Region, string(seqBuf), p.w.At)
 				pend.keys = append(pend.keys, p.keys[k])
-				pend.items = append(pend.items, p.items[k])
+				pend.items = append(pend.items, p.keyAVs[k])
 			}
+			body = append(body, pageTail...)
 			mu.Lock()
 			queue = append(queue, pend)
 			mu.Unlock()
 			s.held.release(p.bytes)
 			s.m.SnapshotPagesHeld.Dec()
-			if len(recs) == 0 {
+			if len(keep) == 0 {
 				pop(0) // a page with nothing to send settles with those before it
 				continue
 			}
-			page, err := s.decode(recs)
+			page, err := s.decode(body)
 			if err != nil {
 				return err
 			}
@@ -400,12 +411,13 @@ func (s *Snapshot) segment(ctx context.Context, i int, cp stream.CompanionCheckp
 	return nil
 }
 
-// decode renders records through the source's decoder.
-func (s *Snapshot) decode(recs [][]byte) (stream.Page, error) {
+// decode renders a page of records (see pageHead) through the source's
+// decoder.
+func (s *Snapshot) decode(body []byte) (stream.Page, error) {
 	if s.cfg.Decoder == nil {
 		return stream.Page{}, fmt.Errorf("the snapshot needs the source's decoder")
 	}
-	_, page, err := s.cfg.Decoder(pageBody(recs))
+	_, page, err := s.cfg.Decoder(body)
 	if err != nil {
 		return stream.Page{}, fmt.Errorf("rendering snapshot items: %w", err)
 	}
@@ -424,10 +436,24 @@ func (s *Snapshot) scanSegment(ctx context.Context, i int, after map[string]ddb.
 			s.held.release(1 << 20)
 			return err
 		}
-		p := &heldPage{w: Watermark{At: time.Now()}, items: out.Items, after: out.LastEvaluatedKey, bytes: 1 << 20}
-		p.keys = make([]string, len(out.Items))
+		p := &heldPage{w: Watermark{At: time.Now()}, after: out.LastEvaluatedKey, bytes: 1 << 20,
+			keys: make([]string, len(out.Items)), items: make([][]byte, len(out.Items)),
+			sizes: make([]int, len(out.Items)), keyAVs: make([]map[string]ddb.AttributeValue, len(out.Items))}
+		// The page is held as its items' JSON, in one buffer: the SDK's
+		// attribute values, several times larger, go at once.
+		var buf []byte
+		ends := make([]int, len(out.Items))
 		for j, it := range out.Items {
 			p.keys[j] = ItemKey(it, s.names)
+			p.sizes[j] = approxSize(it)
+			p.keyAVs[j] = keyOf(it, s.names)
+			buf = appendItem(buf, it, s.names)
+			ends[j] = len(buf)
+		}
+		start := 0
+		for j, end := range ends {
+			p.items[j] = buf[start:end:end]
+			start = end
 		}
 		s.m.SnapshotPagesHeld.Inc()
 		select {

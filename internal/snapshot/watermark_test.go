@@ -97,8 +97,9 @@ func TestDecide(t *testing.T) {
 
 func TestSettle(t *testing.T) {
 	names := []string{"pk"}
+	// A pending page holds its items' key attributes.
 	item := func(pk string) map[string]ddb.AttributeValue {
-		return map[string]ddb.AttributeValue{"pk": &ddb.AttributeValueMemberS{Value: pk}, "v": &ddb.AttributeValueMemberN{Value: "1"}}
+		return keyOf(map[string]ddb.AttributeValue{"pk": &ddb.AttributeValueMemberS{Value: pk}, "v": &ddb.AttributeValueMemberN{Value: "1"}}, names)
 	}
 	lek := map[string]ddb.AttributeValue{"pk": &ddb.AttributeValueMemberS{Value: "c"}}
 	lek2 := map[string]ddb.AttributeValue{"pk": &ddb.AttributeValueMemberS{Value: "c2"}}
@@ -131,7 +132,7 @@ func TestSettle(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rest, keys, after, end, moved := settle(queue(), c.acked, names)
+			rest, keys, after, end, moved := settle(queue(), c.acked)
 			if len(keys) != c.wantKeys || pk(after) != c.wantAfter || end != c.wantEnd || len(rest) != c.wantRest || moved != c.moved {
 				t.Errorf("settled %d keys, after %q, end %v, %d left, moved %v; want %d, %q, %v, %d, %v",
 					len(keys), pk(after), end, len(rest), moved, c.wantKeys, c.wantAfter, c.wantEnd, c.wantRest, c.moved)
