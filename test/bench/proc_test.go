@@ -178,28 +178,40 @@ func (s *source) waitHealthy(timeout time.Duration) {
 // items this benchmark's own process is larger than the source, and
 // ru_maxrss reported ~58 MiB for a source whose high-water mark was 38.
 type rssSampler struct {
-	done       chan struct{}
-	stopped    chan struct{}
+	*sampler
 	hwm        int64 // bytes, VmHWM at the last sample
 	anon, file int64 // bytes, peak of each
 }
 
 func (s *source) sampleRSS() *rssSampler {
-	r := &rssSampler{done: make(chan struct{}), stopped: make(chan struct{})}
+	r := &rssSampler{}
+	// Once the process has exited (a zombie has no Vm* lines), the last
+	// values read stand.
+	r.sampler = s.sampleEvery(20*time.Millisecond, func() {
+		if m, err := s.Memory(); err == nil {
+			r.hwm = max(r.hwm, m.HWM)
+			r.anon = max(r.anon, m.Anon)
+			r.file = max(r.file, m.File)
+		}
+	})
+	return r
+}
+
+// sampler calls a sample function on a ticker until stopped or the
+// process exits; what the function keeps is safe to read after stop.
+type sampler struct{ done, stopped chan struct{} }
+
+// sampleEvery calls sample at once, then every d, on its own goroutine.
+func (s *source) sampleEvery(d time.Duration, sample func()) *sampler {
+	p := &sampler{done: make(chan struct{}), stopped: make(chan struct{})}
 	go func() {
-		defer close(r.stopped)
-		t := time.NewTicker(20 * time.Millisecond)
+		defer close(p.stopped)
+		t := time.NewTicker(d)
 		defer t.Stop()
 		for {
-			// Once the process has exited (a zombie has no Vm* lines),
-			// the last values read stand.
-			if m, err := s.Memory(); err == nil {
-				r.hwm = max(r.hwm, m.HWM)
-				r.anon = max(r.anon, m.Anon)
-				r.file = max(r.file, m.File)
-			}
+			sample()
 			select {
-			case <-r.done:
+			case <-p.done:
 				return
 			case <-s.Done():
 				return
@@ -207,12 +219,12 @@ func (s *source) sampleRSS() *rssSampler {
 			}
 		}
 	}()
-	return r
+	return p
 }
 
-func (r *rssSampler) stop() {
-	close(r.done)
-	<-r.stopped
+func (p *sampler) stop() {
+	close(p.done)
+	<-p.stopped
 }
 
 // waitReadyz polls /readyz every 2 ms and returns how long after the start

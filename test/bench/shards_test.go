@@ -276,40 +276,27 @@ type runtimePeaks struct{ heap, stacks, goroutines float64 }
 // highest heap in use, stack memory and goroutine count: where the memory
 // of a drain goes.
 func (s *source) sampleRuntime() *runtimeSampler {
-	r := &runtimeSampler{done: make(chan struct{}), stopped: make(chan struct{})}
-	go func() {
-		defer close(r.stopped)
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-r.done:
-				return
-			case <-s.Done():
-				return
-			case <-t.C:
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			m, err := promtext.Scrape(ctx, http.DefaultClient, s.metrics+"/metrics")
-			cancel()
-			if err != nil {
-				continue
-			}
-			r.peaks.heap = max(r.peaks.heap, m["go_memstats_heap_inuse_bytes"])
-			r.peaks.stacks = max(r.peaks.stacks, m["go_memstats_stack_inuse_bytes"])
-			r.peaks.goroutines = max(r.peaks.goroutines, m["go_goroutines"])
+	r := &runtimeSampler{}
+	r.sampler = s.sampleEvery(100*time.Millisecond, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		m, err := promtext.Scrape(ctx, http.DefaultClient, s.metrics+"/metrics")
+		cancel()
+		if err != nil {
+			return
 		}
-	}()
+		r.peaks.heap = max(r.peaks.heap, m["go_memstats_heap_inuse_bytes"])
+		r.peaks.stacks = max(r.peaks.stacks, m["go_memstats_stack_inuse_bytes"])
+		r.peaks.goroutines = max(r.peaks.goroutines, m["go_goroutines"])
+	})
 	return r
 }
 
 type runtimeSampler struct {
-	done, stopped chan struct{}
-	peaks         runtimePeaks
+	*sampler
+	peaks runtimePeaks
 }
 
 func (r *runtimeSampler) stop() runtimePeaks {
-	close(r.done)
-	<-r.stopped
+	r.sampler.stop()
 	return r.peaks
 }
