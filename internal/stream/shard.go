@@ -158,7 +158,7 @@ func (s *shardReader) run(ctx context.Context) error {
 			if err := proc.Submit(ctx, page); err != nil {
 				return err
 			}
-			if cap(s.body) > maxKeptIdle {
+			if cap(s.body) > maxKeptHandedOver {
 				// A large page is handed over: its buffer goes with it
 				// (counted in the page's weight until it is settled)
 				// rather than stay with the shard between calls, where
@@ -168,7 +168,7 @@ func (s *shardReader) run(ctx context.Context) error {
 			}
 		} else {
 			s.r.budget.release(got)
-			if len(out.Records) == 0 && cap(s.body) > maxKeptIdle {
+			if len(out.Records) == 0 && cap(s.body) > minReserve {
 				// Idle after a drain: a thousand idle shards must not
 				// each keep a page-sized buffer.
 				s.body = nil
