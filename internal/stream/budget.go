@@ -5,7 +5,6 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/dynamodb-source/dynamodb-source/api/v1alpha1"
@@ -167,12 +166,18 @@ func nextReserve(n int64, full bool, size int64) int64 {
 // record, its event's headers and the dispatcher's entry.
 const recordOverhead = 512
 
-// pageBytes is the weight of a page: the answer's size when the Decoder
-// read it, else the records' own sizes.
-func pageBytes(body int, recs []types.Record) int64 {
-	n := int64(body) + int64(len(recs))*recordOverhead
+// pageBytes is the weight of a page: what it holds in memory until its
+// records are settled. With the Decoder, the answer as read (its buffer is
+// let go once decoded, and lives until a collection) plus the event data
+// rendered from it, which the events carry to the sink; with the SDK, the
+// records' own sizes. And each record's overhead.
+func pageBytes(body int, p Page) int64 {
+	n := int64(body) + int64(len(p.Records))*recordOverhead
+	for _, d := range p.Data {
+		n += int64(len(d))
+	}
 	if body == 0 {
-		for _, r := range recs {
+		for _, r := range p.Records {
 			if r.Dynamodb != nil {
 				n += aws.ToInt64(r.Dynamodb.SizeBytes)
 			}

@@ -3,6 +3,9 @@ package stream
 import (
 	"context"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 )
 
 func TestSeqAfter(t *testing.T) {
@@ -100,5 +103,31 @@ func TestHeldBytesAreReleasedByAcknowledgement(t *testing.T) {
 	b.release(held)
 	if f := free(); f != 100 {
 		t.Fatalf("free = %d after a failed settle, want 100: it must hold nothing", f)
+	}
+}
+
+func TestPageBytesCountsWhatAPageHolds(t *testing.T) {
+	rec := func(size int64) types.Record {
+		return types.Record{Dynamodb: &types.StreamRecord{SizeBytes: aws.Int64(size)}}
+	}
+	cases := []struct {
+		name string
+		body int
+		page Page
+		want int64
+	}{
+		{"a decoded page weighs its answer, its event data and each record's overhead",
+			1000, Page{Records: []types.Record{rec(1), rec(1)}, Data: [][]byte{make([]byte, 300), make([]byte, 200)}}, 1000 + 500 + 2*recordOverhead},
+		{"a refused record has no data to count",
+			1000, Page{Records: []types.Record{rec(1), rec(1)}, Data: [][]byte{make([]byte, 300), nil}}, 1000 + 300 + 2*recordOverhead},
+		{"a page the SDK decoded weighs its records' sizes",
+			0, Page{Records: []types.Record{rec(400), rec(100)}}, 500 + 2*recordOverhead},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := pageBytes(tc.body, tc.page); got != tc.want {
+				t.Fatalf("pageBytes = %d, want %d", got, tc.want)
+			}
+		})
 	}
 }

@@ -76,6 +76,12 @@ func (p *decodingProtocol) DeserializeResponse(ctx context.Context, schema *smit
 // records); a larger one is read, then let go.
 const maxKeptBody = 4 << 20
 
+// maxKeptHandedOver is the largest read buffer a shard keeps once its page is
+// handed over: small pages reuse theirs, a larger one is let go with its
+// page (shardReader.run). A shard that reads nothing keeps at most
+// minReserve.
+const maxKeptHandedOver = 256 << 10
+
 // maxBody caps a GetRecords answer: AWS pages are at most 1 MB of records,
 // so 16 MiB is room for any JSON around them, and an endpoint that sends
 // more (a wrong --endpoint.url, a broken proxy) gets an error that says so

@@ -127,7 +127,7 @@ func (s *shardReader) run(ctx context.Context) error {
 		bo.Reset()
 
 		// Settle the reservation to the page's size, and size the next.
-		n := pageBytes(size, out.Records)
+		n := pageBytes(size, Page{Records: out.Records, Data: extra.Data})
 		if got, err = s.r.budget.settle(ctx, got, n); err != nil {
 			return err
 		}
@@ -157,6 +157,14 @@ func (s *shardReader) run(ctx context.Context) error {
 			h.hold(last, got) // before Submit: its records may be acknowledged at once
 			if err := proc.Submit(ctx, page); err != nil {
 				return err
+			}
+			if cap(s.body) > maxKeptHandedOver {
+				// A large page is handed over: its buffer goes with it
+				// (counted in the page's weight until it is settled)
+				// rather than stay with the shard between calls, where
+				// no budget sees it: a hundred shards draining pages of
+				// 1 MB would each keep one.
+				s.body = nil
 			}
 		} else {
 			s.r.budget.release(got)
